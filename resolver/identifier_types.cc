@@ -1,0 +1,72 @@
+#include "resolver/identifier_types.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace idstitch {
+
+IdentifierTypeRegistry IdentifierTypeRegistry::WithBuiltins() {
+  IdentifierTypeRegistry registry;
+  // Defaults follow what customer-data platforms ship: one login per person,
+  // a handful of emails and phones, many browser cookies (they churn). Hub caps
+  // sit well above what one household produces.
+  registry.specs_ = {
+      {"account_id", NormalizerKind::kExact, 10, 1, 5},
+      {"email", NormalizerKind::kEmail, 20, 10, 10},
+      {"phone", NormalizerKind::kPhone, 30, 5, 10},
+      {"loyalty_card", NormalizerKind::kDigits, 40, 3, 5},
+      {"social", NormalizerKind::kSocial, 50, 10, 10},
+      {"device_id", NormalizerKind::kDevice, 60, 100, 200},
+  };
+  return registry;
+}
+
+absl::StatusOr<TypeId> IdentifierTypeRegistry::Add(IdentifierTypeSpec spec) {
+  if (spec.name.empty()) {
+    return absl::InvalidArgumentError("identifier type name is empty");
+  }
+  for (char c : spec.name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "identifier type name '", spec.name, "' must match [a-z0-9_]+"));
+    }
+  }
+  if (Find(spec.name).has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("identifier type '", spec.name, "' is already defined"));
+  }
+  if (specs_.size() >= 255) {
+    return absl::InvalidArgumentError("too many identifier types (max 255)");
+  }
+  if (spec.max_per_identity < 0 || spec.hub_cap < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "identifier type '", spec.name, "': limit and hub_cap must be >= 0"));
+  }
+  specs_.push_back(std::move(spec));
+  return static_cast<TypeId>(specs_.size() - 1);
+}
+
+std::optional<TypeId> IdentifierTypeRegistry::Find(std::string_view name) const {
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].name == name) return static_cast<TypeId>(i);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<NormalizerKind> ParseNormalizerKind(std::string_view name) {
+  static constexpr std::pair<std::string_view, NormalizerKind> kKinds[] = {
+      {"exact", NormalizerKind::kExact},   {"lowercase", NormalizerKind::kLowercase},
+      {"digits", NormalizerKind::kDigits}, {"email", NormalizerKind::kEmail},
+      {"phone", NormalizerKind::kPhone},   {"device", NormalizerKind::kDevice},
+      {"social", NormalizerKind::kSocial},
+  };
+  for (const auto& [kind_name, kind] : kKinds) {
+    if (kind_name == name) return kind;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown normalizer '", name,
+      "' (expected exact, lowercase, digits, email, phone, device or social)"));
+}
+
+}  // namespace idstitch
