@@ -1,3 +1,4 @@
+#include "resolver/absl_compat.h"
 #include "resolver/identifier_types.h"
 
 #include "absl/status/status.h"
@@ -65,7 +66,7 @@ absl::StatusOr<NormalizerKind> ParseNormalizerKind(std::string_view name) {
     if (kind_name == name) return kind;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown normalizer '", name,
+      "unknown normalizer '", AsAbsl(name),
       "' (expected exact, lowercase, digits, email, phone, device or social)"));
 }
 

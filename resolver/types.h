@@ -83,6 +83,19 @@ struct Record {
   std::string attributes[kNumAttributeFields];
 };
 
+// An edge between two identifiers, aggregated over all the records that gave
+// the same matcher the same evidence. a < b.
+struct Link {
+  NodeId a = 0;
+  NodeId b = 0;
+  uint8_t matcher = 0;  // index into the run's matcher list
+  LinkKind kind = LinkKind::kDeterministic;
+  float score = 1.0f;
+  uint32_t evidence = 0;  // records that produced this link
+  int64_t first_seen = kNoTimestamp;
+  int64_t last_seen = kNoTimestamp;
+};
+
 }  // namespace idstitch
 
 #endif  // IDSTITCH_RESOLVER_TYPES_H_

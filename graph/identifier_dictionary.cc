@@ -1,0 +1,76 @@
+#include "graph/identifier_dictionary.h"
+
+#include <xxhash.h>
+
+#include <cassert>
+
+namespace idstitch {
+namespace {
+
+// Fixed forever: node hashes order links canonically and seed identity IDs.
+constexpr uint64_t kIdentifierHashSeed = 0x1d5717c4a9e3b5f1ULL;
+constexpr size_t kInitialSlots = 1 << 10;
+
+}  // namespace
+
+uint64_t HashIdentifier(TypeId type, std::string_view value) {
+  // The type goes into the seed, so "email:x" and "phone:x" hash apart.
+  return XXH3_64bits_withSeed(value.data(), value.size(), kIdentifierHashSeed + type);
+}
+
+IdentifierDictionary::IdentifierDictionary() : slots_(kInitialSlots, kEmptySlot) {}
+
+bool IdentifierDictionary::KeyEquals(NodeId node, TypeId type,
+                                     std::string_view value) const {
+  return nodes_[node].type == type && this->value(node) == value;
+}
+
+NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
+                                    uint64_t hash) {
+  // Options cap field length far below 64 KiB (ValidateOptions); the 16-bit
+  // length field relies on it.
+  assert(value.size() < (size_t{1} << 16));
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    uint32_t node = slots_[slot];
+    if (node == kEmptySlot) {
+      NodeId new_node = static_cast<NodeId>(nodes_.size());
+      nodes_.push_back({hash, arena_.size(), value.size(), type});
+      arena_.append(value);
+      slots_[slot] = new_node;
+      // Keep the load factor under 1/2 so probe chains stay short.
+      if (nodes_.size() * 2 > slots_.size()) Grow();
+      return new_node;
+    }
+    if (nodes_[node].hash == hash && KeyEquals(node, type, value)) return node;
+  }
+}
+
+std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
+                                                 std::string_view value) const {
+  uint64_t hash = HashIdentifier(type, value);
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    uint32_t node = slots_[slot];
+    if (node == kEmptySlot) return std::nullopt;
+    if (nodes_[node].hash == hash && KeyEquals(node, type, value)) return node;
+  }
+}
+
+void IdentifierDictionary::Grow() {
+  std::vector<uint32_t> grown(slots_.size() * 2, kEmptySlot);
+  size_t mask = grown.size() - 1;
+  for (NodeId node = 0; node < nodes_.size(); ++node) {
+    size_t slot = nodes_[node].hash & mask;
+    while (grown[slot] != kEmptySlot) slot = (slot + 1) & mask;
+    grown[slot] = node;
+  }
+  slots_.swap(grown);
+}
+
+size_t IdentifierDictionary::MemoryBytes() const {
+  return slots_.capacity() * sizeof(uint32_t) +
+         nodes_.capacity() * sizeof(NodeEntry) + arena_.capacity();
+}
+
+}  // namespace idstitch

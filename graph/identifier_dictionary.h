@@ -1,0 +1,71 @@
+// File: graph/identifier_dictionary.h
+// Maps each (identifier type, normalized value) to a dense NodeId.
+// An open-addressing table keyed by the identifier's 64-bit XXH3 hash; the full
+// key is kept in an arena and compared on every hash match, so two different
+// identifiers whose hashes collide still get two different nodes. The hash
+// also picks a shard (the top bits), which is how a distributed driver will
+// partition the dictionary across processes.
+// Thread safety: const methods may run concurrently; Intern() needs exclusive
+// access.
+#ifndef IDSTITCH_GRAPH_IDENTIFIER_DICTIONARY_H_
+#define IDSTITCH_GRAPH_IDENTIFIER_DICTIONARY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolver/types.h"
+
+namespace idstitch {
+
+// XXH3-64 of the identifier's canonical key (type byte, then value), seeded so
+// that the hash (and everything derived from it) is the same in every process
+// and every run.
+uint64_t HashIdentifier(TypeId type, std::string_view value);
+
+class IdentifierDictionary {
+ public:
+  IdentifierDictionary();
+
+  // Returns the node of (type, value), adding it if new. `hash` must be
+  // HashIdentifier(type, value) (callers compute it in parallel stages).
+  NodeId Intern(TypeId type, std::string_view value, uint64_t hash);
+  NodeId Intern(TypeId type, std::string_view value) {
+    return Intern(type, value, HashIdentifier(type, value));
+  }
+
+  std::optional<NodeId> Find(TypeId type, std::string_view value) const;
+
+  size_t size() const { return nodes_.size(); }
+  TypeId type(NodeId node) const { return nodes_[node].type; }
+  std::string_view value(NodeId node) const {
+    const NodeEntry& entry = nodes_[node];
+    return std::string_view(arena_.data() + entry.offset, entry.length);
+  }
+  uint64_t hash(NodeId node) const { return nodes_[node].hash; }
+
+  // Bytes held by the table, node entries and key arena (for the run report).
+  size_t MemoryBytes() const;
+
+ private:
+  struct NodeEntry {
+    uint64_t hash;
+    uint64_t offset : 40;  // into arena_
+    uint64_t length : 16;
+    uint64_t type : 8;
+  };
+  static constexpr uint32_t kEmptySlot = UINT32_MAX;
+
+  bool KeyEquals(NodeId node, TypeId type, std::string_view value) const;
+  void Grow();
+
+  std::vector<uint32_t> slots_;  // NodeId or kEmptySlot; size is a power of 2
+  std::vector<NodeEntry> nodes_;
+  std::string arena_;
+};
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_GRAPH_IDENTIFIER_DICTIONARY_H_

@@ -1,0 +1,185 @@
+#include "graph/identity_assignment.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+
+namespace idstitch {
+namespace {
+
+// Fixed forever: changing it renames every identity of every user.
+constexpr uint64_t kIdentityIdSeed = 0x6964737469746368ULL;  // "idstitch"
+
+class MemberOrder {
+ public:
+  MemberOrder(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types)
+      : dictionary_(dictionary), types_(types) {}
+  bool operator()(NodeId x, NodeId y) const { return Key(x) < Key(y); }
+
+ private:
+  std::tuple<int, std::string_view, std::string_view> Key(NodeId node) const {
+    const IdentifierTypeSpec& spec = types_.spec(dictionary_.type(node));
+    return {spec.priority, spec.name, dictionary_.value(node)};
+  }
+  const IdentifierDictionary& dictionary_;
+  const IdentifierTypeRegistry& types_;
+};
+
+std::vector<Identity> GroupComponents(const IdentifierDictionary& dictionary,
+                                      const IdentifierTypeRegistry& types,
+                                      UnionFind& components) {
+  std::vector<uint32_t> index_of_root(dictionary.size(), UINT32_MAX);
+  std::vector<Identity> identities;
+  for (NodeId node = 0; node < dictionary.size(); ++node) {
+    NodeId root = components.Find(node);
+    if (index_of_root[root] == UINT32_MAX) {
+      index_of_root[root] = static_cast<uint32_t>(identities.size());
+      identities.emplace_back();
+    }
+    identities[index_of_root[root]].members.push_back(node);
+  }
+  MemberOrder order(dictionary, types);
+  for (Identity& identity : identities) {
+    std::sort(identity.members.begin(), identity.members.end(), order);
+    identity.canonical = identity.members.front();
+  }
+  // Canonical order of identities, independent of NodeIds.
+  std::sort(identities.begin(), identities.end(),
+            [&](const Identity& x, const Identity& y) {
+              return order(x.canonical, y.canonical);
+            });
+  return identities;
+}
+
+class IdAllocator {
+ public:
+  IdAllocator(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
+              const PreviousIdentities* previous)
+      : dictionary_(dictionary), types_(types) {
+    if (previous == nullptr) return;
+    for (const auto& [node, id] : previous->id_of_node) used_.insert(id);
+  }
+
+  std::string Fresh(const Identity& identity) {
+    const std::string& type_name = types_.spec(dictionary_.type(identity.canonical)).name;
+    for (uint32_t salt = 0;; ++salt) {
+      std::string id =
+          DeriveIdentityId(type_name, dictionary_.value(identity.canonical), salt);
+      if (used_.insert(id).second) return id;
+    }
+  }
+
+ private:
+  const IdentifierDictionary& dictionary_;
+  const IdentifierTypeRegistry& types_;
+  absl::flat_hash_set<std::string> used_;
+};
+
+// Assigns IDs when a previous map exists; see the file comment for the rules.
+void AssignWithPrevious(const PreviousIdentities& previous, IdAllocator& ids,
+                        std::vector<Identity>& identities,
+                        std::vector<IdentityChange>& changes) {
+  // members of each previous ID per identity (identities are in canonical
+  // order, so "first with the most" is a deterministic tie-break).
+  absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> parts;
+  for (uint32_t index = 0; index < identities.size(); ++index) {
+    absl::flat_hash_map<std::string, uint32_t> counts;
+    for (NodeId node : identities[index].members) {
+      auto it = previous.id_of_node.find(node);
+      if (it != previous.id_of_node.end()) ++counts[it->second];
+    }
+    for (const auto& [id, count] : counts) parts[id].emplace_back(index, count);
+  }
+  std::vector<std::vector<std::string>> claims(identities.size());
+  std::vector<bool> has_previous(identities.size(), false);
+  for (auto& [id, id_parts] : parts) {
+    std::sort(id_parts.begin(), id_parts.end());
+    auto best = std::max_element(id_parts.begin(), id_parts.end(),
+                                 [](const auto& x, const auto& y) { return x.second < y.second; });
+    claims[best->first].push_back(id);
+    for (const auto& part : id_parts) has_previous[part.first] = true;
+  }
+  auto older = [&](const std::string& x, const std::string& y) {
+    auto age = [&](const std::string& id) {
+      auto it = previous.first_seen.find(id);
+      return it == previous.first_seen.end() || it->second == kNoTimestamp
+                 ? INT64_MAX : it->second;
+    };
+    return std::make_pair(age(x), x) < std::make_pair(age(y), y);
+  };
+  for (uint32_t index = 0; index < identities.size(); ++index) {
+    std::vector<std::string>& claimed = claims[index];
+    if (claimed.empty()) {
+      identities[index].id = ids.Fresh(identities[index]);
+      if (!has_previous[index]) {
+        changes.push_back({ChangeKind::kNew, identities[index].id, {}, ""});
+      }
+      continue;
+    }
+    std::sort(claimed.begin(), claimed.end(), older);
+    identities[index].id = claimed.front();
+    if (claimed.size() > 1) {
+      changes.push_back({ChangeKind::kMerged, claimed.front(),
+                         std::vector<std::string>(claimed.begin() + 1, claimed.end()), ""});
+    }
+  }
+  for (auto& [id, id_parts] : parts) {
+    if (id_parts.size() < 2) continue;
+    IdentityChange split{ChangeKind::kSplit, id, {}, ""};
+    auto best = std::max_element(id_parts.begin(), id_parts.end(),
+                                 [](const auto& x, const auto& y) { return x.second < y.second; });
+    split.kept_by = identities[best->first].id;
+    for (const auto& part : id_parts) {
+      if (part.first != best->first) split.others.push_back(identities[part.first].id);
+    }
+    std::sort(split.others.begin(), split.others.end());
+    changes.push_back(std::move(split));
+  }
+}
+
+}  // namespace
+
+std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
+                             uint32_t salt) {
+  std::string key;
+  key.reserve(type_name.size() + 1 + value.size());
+  key.append(type_name).append(":").append(value);
+  return absl::StrFormat("id-%016x", XXH3_64bits_withSeed(key.data(), key.size(),
+                                                          kIdentityIdSeed + salt));
+}
+
+IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
+                                    const IdentifierTypeRegistry& types,
+                                    UnionFind& components,
+                                    const PreviousIdentities* previous) {
+  IdentityAssignment result;
+  result.identities = GroupComponents(dictionary, types, components);
+  IdAllocator ids(dictionary, types, previous);
+  if (previous != nullptr) {
+    AssignWithPrevious(*previous, ids, result.identities, result.changes);
+  } else {
+    for (Identity& identity : result.identities) {
+      identity.id = ids.Fresh(identity);
+      result.changes.push_back({ChangeKind::kNew, identity.id, {}, ""});
+    }
+  }
+  std::sort(result.identities.begin(), result.identities.end(),
+            [](const Identity& x, const Identity& y) { return x.id < y.id; });
+  result.identity_of_node.assign(dictionary.size(), 0);
+  for (uint32_t index = 0; index < result.identities.size(); ++index) {
+    for (NodeId node : result.identities[index].members) {
+      result.identity_of_node[node] = index;
+    }
+  }
+  std::sort(result.changes.begin(), result.changes.end(),
+            [](const IdentityChange& x, const IdentityChange& y) {
+              return std::tie(x.kind, x.identity_id) < std::tie(y.kind, y.identity_id);
+            });
+  return result;
+}
+
+}  // namespace idstitch

@@ -1,0 +1,67 @@
+// File: graph/identity_assignment.h
+// Turns the identity graph's components into identities with stable IDs.
+// An identity's ID derives from its canonical member (the member with the
+// lowest type priority, then type name, then value) hashed with XXH3 and a
+// fixed seed, so the same input gives the same IDs in every run. Given the
+// previous run's map, an identity keeps the ID it had; when identities merge,
+// the oldest ID survives (earliest first_seen, then the smaller ID); when an
+// identity splits, the part holding most of its old members keeps the ID and
+// the other parts get new ones. Every such move is reported as a change.
+// Thread safety: pure functions.
+#ifndef IDSTITCH_GRAPH_IDENTITY_ASSIGNMENT_H_
+#define IDSTITCH_GRAPH_IDENTITY_ASSIGNMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "graph/identifier_dictionary.h"
+#include "graph/union_find.h"
+#include "resolver/identifier_types.h"
+
+namespace idstitch {
+
+struct Identity {
+  std::string id;
+  NodeId canonical = 0;
+  std::vector<NodeId> members;  // canonical order: priority, type name, value
+};
+
+// What a previous run said, restricted to identifiers seen in this run.
+struct PreviousIdentities {
+  absl::flat_hash_map<NodeId, std::string> id_of_node;
+  // Previous identity ID -> its first_seen (Unix seconds); absent = unknown,
+  // which counts as younger than any known time.
+  absl::flat_hash_map<std::string, int64_t> first_seen;
+};
+
+enum class ChangeKind { kNew, kMerged, kSplit };
+
+struct IdentityChange {
+  ChangeKind kind = ChangeKind::kNew;
+  std::string identity_id;           // new: the ID; merged: the survivor; split: the old ID
+  std::vector<std::string> others;   // merged: IDs merged away; split: new IDs of the parts
+  std::string kept_by;               // split: the identity that kept the most members
+};
+
+struct IdentityAssignment {
+  std::vector<Identity> identities;          // sorted by id
+  std::vector<uint32_t> identity_of_node;    // index into identities
+  std::vector<IdentityChange> changes;       // sorted by (kind, identity_id)
+};
+
+// The ID an identity whose canonical member is (type_name, value) gets when
+// nothing else decides: "id-" and 16 hex digits. `salt` > 0 only to resolve
+// the (astronomically rare) case of two identities hashing alike.
+std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
+                             uint32_t salt = 0);
+
+IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
+                                    const IdentifierTypeRegistry& types,
+                                    UnionFind& components,
+                                    const PreviousIdentities* previous);
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_GRAPH_IDENTITY_ASSIGNMENT_H_

@@ -1,0 +1,195 @@
+#include "graph/identity_graph.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace idstitch {
+namespace {
+
+// Per-type sort keys, precomputed so the comparator touches no strings unless
+// two hashes are equal.
+struct LinkOrderKey {
+  uint8_t kind;
+  int priority_low;
+  int priority_high;
+  float score;
+  uint64_t hash_low;
+  uint64_t hash_high;
+  uint8_t matcher;
+};
+
+LinkOrderKey MakeOrderKey(const IdentifierDictionary& dictionary,
+                          const IdentifierTypeRegistry& types, const Link& link) {
+  int priority_a = types.spec(dictionary.type(link.a)).priority;
+  int priority_b = types.spec(dictionary.type(link.b)).priority;
+  uint64_t hash_a = dictionary.hash(link.a);
+  uint64_t hash_b = dictionary.hash(link.b);
+  return {static_cast<uint8_t>(link.kind), std::min(priority_a, priority_b),
+          std::max(priority_a, priority_b), link.score,
+          std::min(hash_a, hash_b), std::max(hash_a, hash_b), link.matcher};
+}
+
+// Identifiers ordered by (hash, type, value): never by NodeId, which depends
+// on input order.
+bool NodeLess(const IdentifierDictionary& dictionary, NodeId x, NodeId y) {
+  return std::make_tuple(dictionary.hash(x), dictionary.type(x), dictionary.value(x)) <
+         std::make_tuple(dictionary.hash(y), dictionary.type(y), dictionary.value(y));
+}
+
+std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
+                           const IdentifierTypeRegistry& types,
+                           const std::vector<Link>& links, std::vector<Hub>* hubs) {
+  // Distinct (node, neighbor) pairs, then neighbors counted per (node, type).
+  std::vector<std::pair<NodeId, NodeId>> edges;
+  edges.reserve(links.size() * 2);
+  for (const Link& link : links) {
+    edges.emplace_back(link.a, link.b);
+    edges.emplace_back(link.b, link.a);
+  }
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  std::vector<uint64_t> node_type;
+  node_type.reserve(edges.size());
+  for (const auto& [node, neighbor] : edges) {
+    node_type.push_back((uint64_t{node} << 8) | dictionary.type(neighbor));
+  }
+  std::sort(node_type.begin(), node_type.end());
+
+  std::vector<bool> quarantined(dictionary.size(), false);
+  for (size_t begin = 0; begin < node_type.size();) {
+    size_t end = begin;
+    while (end < node_type.size() && node_type[end] == node_type[begin]) ++end;
+    NodeId node = static_cast<NodeId>(node_type[begin] >> 8);
+    TypeId neighbor_type = static_cast<TypeId>(node_type[begin] & 0xff);
+    uint32_t count = static_cast<uint32_t>(end - begin);
+    int cap = types.spec(neighbor_type).hub_cap;
+    if (cap > 0 && count > static_cast<uint32_t>(cap) && !quarantined[node]) {
+      quarantined[node] = true;
+      hubs->push_back({node, neighbor_type, count});
+    }
+    begin = end;
+  }
+  std::sort(hubs->begin(), hubs->end(), [&](const Hub& x, const Hub& y) {
+    return NodeLess(dictionary, x.node, y.node);
+  });
+  return quarantined;
+}
+
+// Per-identity counts of the types that have a limit, stored at each root.
+class LimitCounter {
+ public:
+  LimitCounter(const IdentifierDictionary& dictionary,
+               const IdentifierTypeRegistry& types)
+      : limited_index_(types.size(), -1) {
+    for (TypeId type = 0; type < types.size(); ++type) {
+      int limit = types.spec(type).max_per_identity;
+      if (limit > 0) {
+        limited_index_[type] = static_cast<int>(limits_.size());
+        limits_.push_back(static_cast<uint32_t>(limit));
+        limited_types_.push_back(type);
+      }
+    }
+    counts_.assign(dictionary.size() * limits_.size(), 0);
+    for (NodeId node = 0; node < dictionary.size(); ++node) {
+      int index = limited_index_[dictionary.type(node)];
+      if (index >= 0) counts_[node * limits_.size() + index] = 1;
+    }
+  }
+
+  // Returns the index of a limit that merging roots x and y would exceed, or -1.
+  int Violation(NodeId x, NodeId y) const {
+    for (size_t i = 0; i < limits_.size(); ++i) {
+      if (count(x, i) + count(y, i) > limits_[i]) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  void Merge(NodeId into, NodeId from) {
+    for (size_t i = 0; i < limits_.size(); ++i) {
+      counts_[into * limits_.size() + i] += counts_[from * limits_.size() + i];
+    }
+  }
+
+  uint32_t count(NodeId root, size_t index) const {
+    return counts_[root * limits_.size() + index];
+  }
+  TypeId limited_type(size_t index) const { return limited_types_[index]; }
+
+ private:
+  std::vector<int> limited_index_;  // per TypeId, -1 if unlimited
+  std::vector<uint32_t> limits_;
+  std::vector<TypeId> limited_types_;
+  std::vector<uint32_t> counts_;  // node-major
+};
+
+}  // namespace
+
+void SortLinksCanonically(const IdentifierDictionary& dictionary,
+                          const IdentifierTypeRegistry& types,
+                          std::vector<Link>& links) {
+  std::vector<std::pair<LinkOrderKey, Link>> keyed;
+  keyed.reserve(links.size());
+  for (const Link& link : links) {
+    keyed.emplace_back(MakeOrderKey(dictionary, types, link), link);
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+    const LinkOrderKey& kx = x.first;
+    const LinkOrderKey& ky = y.first;
+    if (kx.kind != ky.kind) return kx.kind < ky.kind;
+    if (kx.priority_low != ky.priority_low) return kx.priority_low < ky.priority_low;
+    if (kx.priority_high != ky.priority_high) return kx.priority_high < ky.priority_high;
+    if (kx.score != ky.score) return kx.score > ky.score;
+    if (kx.hash_low != ky.hash_low) return kx.hash_low < ky.hash_low;
+    if (kx.hash_high != ky.hash_high) return kx.hash_high < ky.hash_high;
+    if (kx.matcher != ky.matcher) return kx.matcher < ky.matcher;
+    // Equal 64-bit hashes of different identifiers: order by the full keys.
+    auto low = [&](const Link& l) {
+      return NodeLess(dictionary, l.a, l.b) ? std::pair(l.a, l.b) : std::pair(l.b, l.a);
+    };
+    auto [x_low, x_high] = low(x.second);
+    auto [y_low, y_high] = low(y.second);
+    if (x_low != y_low) return NodeLess(dictionary, x_low, y_low);
+    return NodeLess(dictionary, x_high, y_high);
+  });
+  for (size_t i = 0; i < links.size(); ++i) links[i] = keyed[i].second;
+}
+
+IdentityGraphResult BuildIdentityGraph(const IdentifierDictionary& dictionary,
+                                       const IdentifierTypeRegistry& types,
+                                       std::vector<Link>& links) {
+  IdentityGraphResult result;
+  result.components.Resize(dictionary.size());
+  result.quarantined = FindHubs(dictionary, types, links, &result.hubs);
+  SortLinksCanonically(dictionary, types, links);
+
+  LimitCounter limits(dictionary, types);
+  result.outcomes.reserve(links.size());
+  for (const Link& link : links) {
+    if (result.quarantined[link.a] || result.quarantined[link.b]) {
+      ++result.links_skipped_hub;
+      result.outcomes.push_back(LinkOutcome::kHub);
+      continue;
+    }
+    NodeId root_a = result.components.Find(link.a);
+    NodeId root_b = result.components.Find(link.b);
+    if (root_a == root_b) {
+      ++result.links_redundant;
+      result.outcomes.push_back(LinkOutcome::kRedundant);
+      continue;
+    }
+    int violated = limits.Violation(root_a, root_b);
+    if (violated >= 0) {
+      result.refused.push_back({link, limits.limited_type(violated),
+                                limits.count(root_a, violated),
+                                limits.count(root_b, violated)});
+      result.outcomes.push_back(LinkOutcome::kRefused);
+      continue;
+    }
+    NodeId root = result.components.Union(root_a, root_b);
+    limits.Merge(root, root == root_a ? root_b : root_a);
+    result.outcomes.push_back(LinkOutcome::kApplied);
+  }
+  return result;
+}
+
+}  // namespace idstitch

@@ -1,0 +1,46 @@
+// File: graph/union_find.h
+// Disjoint sets over dense NodeIds: union by size, path halving on Find.
+// Also absorbs another forest (a partial result from another shard or
+// process), which is how a distributed driver combines its workers' graphs.
+// Thread safety: none; one thread at a time (the identity graph is built by a
+// single thread after the parallel matchers, see identity_graph.h).
+#ifndef IDSTITCH_GRAPH_UNION_FIND_H_
+#define IDSTITCH_GRAPH_UNION_FIND_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "resolver/types.h"
+
+namespace idstitch {
+
+class UnionFind {
+ public:
+  explicit UnionFind(size_t num_nodes = 0);
+
+  // Adds nodes so that size() == num_nodes (never shrinks).
+  void Resize(size_t num_nodes);
+
+  NodeId Find(NodeId node);
+  // Joins the sets of a and b. Returns the new root, which is the root of the
+  // larger set (ties: the smaller root id, so the result is order-free).
+  NodeId Union(NodeId a, NodeId b);
+  bool Connected(NodeId a, NodeId b) { return Find(a) == Find(b); }
+
+  uint32_t set_size(NodeId node) { return size_[Find(node)]; }
+  size_t size() const { return parent_.size(); }
+  size_t num_sets() const { return num_sets_; }
+
+  // Unions every pair that is joined in `other` (same node numbering; other
+  // may be smaller). Used to merge partial forests built elsewhere.
+  void Absorb(UnionFind& other);
+
+ private:
+  std::vector<NodeId> parent_;
+  std::vector<uint32_t> size_;
+  size_t num_sets_ = 0;
+};
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_GRAPH_UNION_FIND_H_

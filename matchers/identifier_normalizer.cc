@@ -1,0 +1,332 @@
+#include "matchers/identifier_normalizer.h"
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace idstitch {
+namespace {
+
+using ::i18n::phonenumbers::PhoneNumber;
+using ::i18n::phonenumbers::PhoneNumberUtil;
+
+constexpr std::string_view kGmailDomain = "gmail.com";
+constexpr std::string_view kGooglemailDomain = "googlemail.com";
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Debian's Abseil is built with its own absl::string_view (not an alias of
+// std::string_view), so absl APIs need an explicit conversion.
+absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+std::string_view FromAbsl(absl::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
+
+bool HasAsciiWhitespace(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isspace(static_cast<unsigned char>(c));
+  });
+}
+
+NormalizeOutcome Invalid(std::string* why, std::string_view reason) {
+  if (why != nullptr) why->assign(reason.data(), reason.size());
+  return NormalizeOutcome::kInvalid;
+}
+
+// Compacts `out` to `out[a_begin, a_end) + sep + out[b_begin, b_end)` in
+// place. Safe because every range starts at or after its write position.
+void CompactJoin(std::string* out, size_t a_begin, size_t a_end, char sep,
+                 size_t b_begin, size_t b_end) {
+  std::string& s = *out;
+  size_t w = 0;
+  for (size_t i = a_begin; i < a_end; ++i) s[w++] = s[i];
+  s[w++] = sep;
+  for (size_t i = b_begin; i < b_end; ++i) s[w++] = s[i];
+  s.resize(w);
+}
+
+// [begin, end) of `s` without surrounding ASCII whitespace, as indices.
+std::pair<size_t, size_t> TrimRange(const std::string& s, size_t begin,
+                                    size_t end) {
+  auto is_space = [&s](size_t i) {
+    return absl::ascii_isspace(static_cast<unsigned char>(s[i]));
+  };
+  while (begin < end && is_space(begin)) ++begin;
+  while (end > begin && is_space(end - 1)) --end;
+  return {begin, end};
+}
+
+}  // namespace
+
+std::vector<std::string> DefaultBlockedValues() {
+  // clang-format off
+  return {
+      // Placeholders that serializers and forms emit for "no value".
+      "null", "(null)", "<null>", "undefined", "none", "nil", "nan", "-1", "0",
+      "anonymous", "unknown", "n/a", "na", "not provided", "not available",
+      "test",
+      // Throwaway emails typed into forms to get past a required field.
+      "test@test.com", "test@example.com", "example@example.com",
+      "user@example.com", "noemail@noemail.com", "no@email.com",
+      "none@none.com", "email@email.com", "asdf@asdf.com",
+      // Keyboard-run and all-zero phones (raw and E.164).
+      "1234567890", "+11234567890", "+10000000000",
+  };
+  // clang-format on
+}
+
+std::vector<std::string> DefaultBlockedRegexes() {
+  // RE2 has no backreferences, so repeated-digit phones (555-555-5555) are not
+  // expressible generically; add them as values if a feed needs it.
+  return {
+      "0{8}-0{4}-0{4}-0{4}-0{12}",  // opt-out IDFA/GAID (limit ad tracking)
+      "\\+?0+",                     // all-zero digit strings
+  };
+}
+
+struct IdentifierNormalizer::Impl {
+  std::string phone_region;  // uppercase, supported by libphonenumber
+  bool fold_gmail = true;
+  absl::flat_hash_set<std::string> blocked_values;
+  // Longer raw values cannot be blocked values: skips the lowercase copy.
+  size_t max_blocked_value_size = 0;
+  std::unique_ptr<RE2::Set> blocked_regexes;    // null when there are none
+  const PhoneNumberUtil* phone_util = nullptr;  // process-wide singleton
+
+  bool IsBlockedValue(std::string_view value) const {
+    return value.size() <= max_blocked_value_size &&
+           blocked_values.contains(ToAbsl(value));
+  }
+  bool MatchesBlockedRegex(std::string_view value) const {
+    return blocked_regexes != nullptr &&
+           blocked_regexes->Match(re2::StringPiece(value.data(), value.size()),
+                                  nullptr);
+  }
+
+  NormalizeOutcome NormalizeValue(NormalizerKind kind, std::string_view trimmed,
+                                  std::string* out, std::string* why) const;
+  NormalizeOutcome NormalizeEmail(std::string* out, std::string* why) const;
+  NormalizeOutcome NormalizePhone(std::string_view trimmed, std::string* out,
+                                  std::string* why) const;
+  static NormalizeOutcome NormalizeSocial(std::string* out, std::string* why);
+};
+
+IdentifierNormalizer::IdentifierNormalizer(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+IdentifierNormalizer::~IdentifierNormalizer() = default;
+
+absl::StatusOr<std::unique_ptr<IdentifierNormalizer>>
+IdentifierNormalizer::Create(const NormalizerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->phone_util = PhoneNumberUtil::GetInstance();
+  impl->phone_region = absl::AsciiStrToUpper(options.phone_default_region);
+  std::set<std::string> regions;
+  impl->phone_util->GetSupportedRegions(&regions);
+  if (!regions.contains(impl->phone_region)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "phone_default_region '", options.phone_default_region,
+        "' is not a region libphonenumber supports (expected e.g. \"US\")"));
+  }
+  impl->fold_gmail = options.fold_gmail;
+
+  for (const std::string& value : options.blocked_values) {
+    impl->max_blocked_value_size =
+        std::max(impl->max_blocked_value_size, value.size());
+    impl->blocked_values.insert(value);
+  }
+
+  if (!options.blocked_regexes.empty()) {
+    RE2::Options re_options;
+    re_options.set_log_errors(false);  // errors are returned, not logged
+    impl->blocked_regexes =
+        std::make_unique<RE2::Set>(re_options, RE2::ANCHOR_BOTH);
+    for (const std::string& pattern : options.blocked_regexes) {
+      std::string error;
+      if (impl->blocked_regexes->Add(pattern, &error) < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "blocked regex '", pattern, "' does not compile: ", error));
+      }
+    }
+    if (!impl->blocked_regexes->Compile()) {
+      return absl::InvalidArgumentError(
+          "blocked regexes do not compile together (RE2 memory budget "
+          "exceeded)");
+    }
+  }
+  return std::unique_ptr<IdentifierNormalizer>(
+      new IdentifierNormalizer(std::move(impl)));
+}
+
+NormalizeOutcome IdentifierNormalizer::Normalize(NormalizerKind kind,
+                                                 std::string_view raw,
+                                                 std::string* out,
+                                                 std::string* why) const {
+  const std::string_view trimmed =
+      FromAbsl(absl::StripAsciiWhitespace(ToAbsl(raw)));
+  if (trimmed.empty()) {
+    out->clear();
+    return NormalizeOutcome::kEmpty;
+  }
+  // The raw check comes first so that junk like "NULL" in a phone column is
+  // reported as blocked (a data-quality fact) rather than invalid.
+  if (trimmed.size() <= impl_->max_blocked_value_size) {
+    out->assign(trimmed.data(), trimmed.size());
+    absl::AsciiStrToLower(out);
+    if (impl_->IsBlockedValue(*out)) return NormalizeOutcome::kBlocked;
+  }
+
+  const NormalizeOutcome outcome =
+      impl_->NormalizeValue(kind, trimmed, out, why);
+  if (outcome == NormalizeOutcome::kInvalid) {
+    // Rare path, so the copy is fine: "00000000000" is junk, not a typo.
+    if (impl_->blocked_regexes != nullptr) {
+      const std::string lowered = absl::AsciiStrToLower(ToAbsl(trimmed));
+      if (impl_->MatchesBlockedRegex(lowered)) {
+        return NormalizeOutcome::kBlocked;
+      }
+    }
+    return outcome;
+  }
+  if (outcome != NormalizeOutcome::kOk) return outcome;
+  if (impl_->IsBlockedValue(*out) || impl_->MatchesBlockedRegex(*out)) {
+    return NormalizeOutcome::kBlocked;
+  }
+  return NormalizeOutcome::kOk;
+}
+
+NormalizeOutcome IdentifierNormalizer::Impl::NormalizeValue(
+    NormalizerKind kind, std::string_view trimmed, std::string* out,
+    std::string* why) const {
+  switch (kind) {
+    case NormalizerKind::kExact:
+      out->assign(trimmed.data(), trimmed.size());
+      return NormalizeOutcome::kOk;
+    case NormalizerKind::kDigits:
+      out->clear();
+      for (char c : trimmed) {
+        if (IsAsciiDigit(c)) out->push_back(c);
+      }
+      if (out->empty()) return Invalid(why, "no digits");
+      return NormalizeOutcome::kOk;
+    case NormalizerKind::kPhone:
+      return NormalizePhone(trimmed, out, why);
+    case NormalizerKind::kLowercase:
+    case NormalizerKind::kDevice:
+    case NormalizerKind::kEmail:
+    case NormalizerKind::kSocial:
+      break;
+  }
+  // The remaining kinds all start from the lowercased value.
+  out->assign(trimmed.data(), trimmed.size());
+  absl::AsciiStrToLower(out);
+  switch (kind) {
+    case NormalizerKind::kEmail:
+      return NormalizeEmail(out, why);
+    case NormalizerKind::kSocial:
+      return NormalizeSocial(out, why);
+    default:
+      return NormalizeOutcome::kOk;
+  }
+}
+
+NormalizeOutcome IdentifierNormalizer::Impl::NormalizeEmail(
+    std::string* out, std::string* why) const {
+  const size_t at = out->find('@');
+  if (at == std::string::npos) return Invalid(why, "no '@'");
+  if (out->find('@', at + 1) != std::string::npos) {
+    return Invalid(why, "more than one '@'");
+  }
+  if (at == 0) return Invalid(why, "empty local part");
+  if (HasAsciiWhitespace(*out)) return Invalid(why, "contains whitespace");
+  const std::string_view domain = std::string_view(*out).substr(at + 1);
+  if (domain.empty()) return Invalid(why, "empty domain");
+  if (domain.find('.') == std::string_view::npos) {
+    return Invalid(why, "domain has no '.'");
+  }
+  if (domain.front() == '.' || domain.back() == '.') {
+    return Invalid(why, "domain starts or ends with '.'");
+  }
+  if (!fold_gmail || (domain != kGmailDomain && domain != kGooglemailDomain)) {
+    return NormalizeOutcome::kOk;
+  }
+  // Gmail ignores dots and everything after '+' in the local part, and
+  // googlemail.com is an alias of gmail.com: fold them so one mailbox is one
+  // key.
+  std::string& s = *out;
+  size_t w = 0;
+  for (size_t i = 0; i < at && s[i] != '+'; ++i) {
+    if (s[i] != '.') s[w++] = s[i];
+  }
+  if (w == 0) return Invalid(why, "empty local part");
+  s.resize(w);
+  s.push_back('@');
+  s.append(kGmailDomain);
+  return NormalizeOutcome::kOk;
+}
+
+NormalizeOutcome IdentifierNormalizer::Impl::NormalizePhone(
+    std::string_view trimmed, std::string* out, std::string* why) const {
+  // IS_POSSIBLE (a length check) rather than IsValidNumber(): generated
+  // fixtures and fresh allocations use ranges libphonenumber's metadata does
+  // not know yet, and rejecting them would drop real links.
+  // IS_POSSIBLE_LOCAL_ONLY (no area code, e.g. "555-0132") is rejected: it is
+  // not a global key.
+  auto parse = [&](std::string* buffer, PhoneNumber* number) {
+    return phone_util->Parse(*buffer, phone_region, number) ==
+               PhoneNumberUtil::NO_PARSING_ERROR &&
+           phone_util->IsPossibleNumberWithReason(*number) ==
+               PhoneNumberUtil::IS_POSSIBLE;
+  };
+  PhoneNumber number;
+  out->assign(trimmed.data(), trimmed.size());
+  bool ok = parse(out, &number);
+  if (!ok && trimmed.size() > 2 && trimmed.substr(0, 2) == "00") {
+    // "00" is the international prefix in most of the world but not in the
+    // default region (e.g. US dials 011): read "001 415..." as "+1 415...".
+    // Not assign("+"): GCC 12 reports a -Wrestrict false positive (PR105651).
+    out->clear();
+    out->push_back('+');
+    out->append(trimmed.data() + 2, trimmed.size() - 2);
+    number.Clear();
+    ok = parse(out, &number);
+  }
+  if (!ok) return Invalid(why, "not a phone number");
+  // E.164 drops any extension: "x12" is the same line for linking purposes.
+  out->clear();
+  phone_util->Format(number, PhoneNumberUtil::E164, out);
+  return NormalizeOutcome::kOk;
+}
+
+NormalizeOutcome IdentifierNormalizer::Impl::NormalizeSocial(std::string* out,
+                                                             std::string* why) {
+  const size_t colon = out->find(':');
+  if (colon == std::string::npos) {
+    return Invalid(why, "expected platform:handle");
+  }
+  const std::pair<size_t, size_t> platform = TrimRange(*out, 0, colon);
+  std::pair<size_t, size_t> handle = TrimRange(*out, colon + 1, out->size());
+  if (handle.first < handle.second && (*out)[handle.first] == '@') {
+    handle = TrimRange(*out, handle.first + 1, handle.second);
+  }
+  if (platform.first == platform.second || handle.first == handle.second) {
+    return Invalid(why, "expected platform:handle");
+  }
+  CompactJoin(out, platform.first, platform.second, ':', handle.first,
+              handle.second);
+  return NormalizeOutcome::kOk;
+}
+
+}  // namespace idstitch

@@ -1,0 +1,49 @@
+// File: resolver/atomic_file.h
+// An output file that appears whole or not at all: written to a hidden temp
+// file in the target directory, then renamed over the target on Commit().
+// A writer destroyed without Commit() removes its temp file, so a failed or
+// interrupted run never leaves a half-written identity map.
+// Thread safety: one writer per thread.
+#ifndef IDSTITCH_RESOLVER_ATOMIC_FILE_H_
+#define IDSTITCH_RESOLVER_ATOMIC_FILE_H_
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace idstitch {
+
+class AtomicFile {
+ public:
+  // Creates the temp file for `path`. Unavailable naming the path on failure.
+  static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path);
+  ~AtomicFile();
+
+  // Buffered; errors surface at Flush()/Commit().
+  void Append(std::string_view text) {
+    buffer_.append(text);
+    if (buffer_.size() >= kFlushBytes) FlushBuffer();
+  }
+  // Flushes, syncs and renames the temp file over the target.
+  absl::Status Commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  static constexpr size_t kFlushBytes = 1 << 20;
+  AtomicFile(std::string path, std::string temp_path, FILE* file);
+  void FlushBuffer();
+
+  std::string path_;
+  std::string temp_path_;
+  FILE* file_;
+  std::string buffer_;
+  bool write_failed_ = false;
+  bool committed_ = false;
+};
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_RESOLVER_ATOMIC_FILE_H_

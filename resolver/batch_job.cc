@@ -1,0 +1,150 @@
+#include "resolver/batch_job.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "graph/identity_assignment.h"
+#include "graph/identity_graph.h"
+#include "matchers/matcher.h"
+#include "resolver/atomic_file.h"
+#include "resolver/ingest.h"
+#include "resolver/output_writers.h"
+#include "resolver/previous_run.h"
+#include "resolver/progress.h"
+#include "resolver/run_report.h"
+#include "resolver/status_macros.h"
+
+namespace idstitch {
+namespace {
+
+// Input problems echoed on stderr before the rest go only to rejects.jsonl.
+constexpr int kIssuesEchoed = 10;
+
+// Measures consecutive stages.
+class StageTimer {
+ public:
+  void End(std::string stage) {
+    absl::Time now = absl::Now();
+    stages_.emplace_back(std::move(stage), absl::ToDoubleSeconds(now - last_));
+    last_ = now;
+  }
+  std::vector<std::pair<std::string, double>> stages() const { return stages_; }
+
+ private:
+  absl::Time last_ = absl::Now();
+  std::vector<std::pair<std::string, double>> stages_;
+};
+
+absl::Status EnsureDirectory(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::filesystem::is_directory(dir)) {
+    return absl::UnavailableError(absl::StrCat(
+        dir, ": cannot create output directory", error ? ": " + error.message() : ""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct BatchJob::Impl {
+  ResolverOptions options;
+  std::unique_ptr<IdentifierNormalizer> normalizer;
+  std::vector<std::unique_ptr<Matcher>> matchers;
+};
+
+BatchJob::BatchJob(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BatchJob::~BatchJob() = default;
+
+absl::StatusOr<std::unique_ptr<BatchJob>> BatchJob::Create(ResolverOptions options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  auto impl = std::make_unique<Impl>();
+  ASSIGN_OR_RETURN(impl->normalizer, IdentifierNormalizer::Create(options.normalizer));
+  impl->matchers = MakeDeterministicMatchers(options.types);
+  impl->options = std::move(options);
+  return std::unique_ptr<BatchJob>(new BatchJob(std::move(impl)));
+}
+
+absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& inputs,
+                                           const std::string& out_dir) {
+  const ResolverOptions& options = impl_->options;
+  if (inputs.empty()) return absl::InvalidArgumentError("no input files given");
+  RETURN_IF_ERROR(EnsureDirectory(out_dir));
+  auto path = [&](const char* name) { return absl::StrCat(out_dir, "/", name); };
+  ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> rejects, AtomicFile::Create(path("rejects.jsonl")));
+
+  StageTimer timer;
+  Progress progress(options.show_progress);
+  IssueSink issues(rejects.get(), kIssuesEchoed);
+  ASSIGN_OR_RETURN(IngestResult ingest, Ingest(options, inputs, out_dir, *impl_->normalizer,
+                                               impl_->matchers, issues, progress));
+  if (issues.total() > static_cast<uint64_t>(kIssuesEchoed)) {
+    fprintf(stderr, "... %llu more input problems in %s\n",
+            static_cast<unsigned long long>(issues.total() - kIssuesEchoed),
+            path("rejects.jsonl").c_str());
+  }
+  timer.End("read_parse_match");
+
+  IdentityGraphResult graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);
+  timer.End("graph");
+
+  std::optional<PreviousIdentities> previous;
+  PreviousRunStats previous_stats;
+  if (!options.previous_dir.empty()) {
+    ASSIGN_OR_RETURN(previous, LoadPreviousRun(options.previous_dir, ingest.dictionary,
+                                               options.types, &previous_stats));
+  }
+  IdentityAssignment assignment =
+      AssignIdentities(ingest.dictionary, options.types, graph.components,
+                       previous.has_value() ? &*previous : nullptr);
+  timer.End("assign_ids");
+
+  ASSIGN_OR_RETURN(auto identity_map, AtomicFile::Create(path("identity_map.csv")));
+  ASSIGN_OR_RETURN(auto assignments, AtomicFile::Create(path("assignments.csv")));
+  ASSIGN_OR_RETURN(auto identities, AtomicFile::Create(path("identities.jsonl")));
+  ASSIGN_OR_RETURN(auto changes, AtomicFile::Create(path("changes.jsonl")));
+  std::unique_ptr<AtomicFile> links;
+  if (options.write_links) {
+    ASSIGN_OR_RETURN(links, AtomicFile::Create(path("links.csv")));
+    WriteLinks(ingest.dictionary, options.types, ingest.links, graph, impl_->matchers, *links);
+  }
+  WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
+  ASSIGN_OR_RETURN(IdentityActivity activity,
+                   WriteAssignments(*ingest.spill, assignment, graph.quarantined, *assignments));
+  WriteIdentities(ingest.dictionary, options.types, assignment, activity, ingest.event_names,
+                  *identities);
+  WriteChanges(assignment.changes, *changes);
+  timer.End("write");
+
+  RunReportInputs report_inputs{&inputs,
+                                &options.types,
+                                &ingest,
+                                &graph,
+                                &assignment,
+                                &activity,
+                                &impl_->matchers,
+                                previous.has_value() ? &previous_stats : nullptr,
+                                timer.stages(),
+                                issues.total()};
+  BatchSummary summary;
+  summary.report_json = BuildReportJson(report_inputs);
+  summary.text = BuildTextSummary(report_inputs);
+  summary.records_read = ingest.counters.records_read;
+  summary.records_rejected = ingest.counters.records_rejected;
+  summary.identities = assignment.identities.size();
+  ASSIGN_OR_RETURN(auto report, AtomicFile::Create(path("report.json")));
+  report->Append(summary.report_json);
+
+  // Commit only once everything is written; the report goes last so that its
+  // presence means the rest of the run's files are in place.
+  for (AtomicFile* file : {identity_map.get(), assignments.get(), identities.get(),
+                           changes.get(), links.get(), rejects.get(), report.get()}) {
+    if (file != nullptr) RETURN_IF_ERROR(file->Commit());
+  }
+  return summary;
+}
+
+}  // namespace idstitch

@@ -1,0 +1,67 @@
+#include "resolver/absl_compat.h"
+#include "resolver/field_mapping.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace idstitch {
+namespace {
+
+constexpr std::pair<std::string_view, StandardField> kStandardFields[] = {
+    {"record_id", StandardField::kRecordId}, {"ts", StandardField::kTimestamp},
+    {"event", StandardField::kEvent},        {"ip", StandardField::kIp},
+    {"user_agent", StandardField::kUserAgent}, {"first_name", StandardField::kFirstName},
+    {"last_name", StandardField::kLastName}, {"dob", StandardField::kDob},
+    {"postcode", StandardField::kPostcode},  {"address", StandardField::kAddress},
+    {"city", StandardField::kCity},
+};
+
+}  // namespace
+
+std::string_view FieldMapping::StandardName(StandardField field) {
+  for (const auto& [name, standard] : kStandardFields) {
+    if (standard == field) return name;
+  }
+  return field == StandardField::kIdentifier ? "identifier" : "ignored";
+}
+
+absl::StatusOr<FieldMapping> FieldMapping::Create(
+    const IdentifierTypeRegistry& types,
+    const std::vector<std::pair<std::string, std::string>>& renames) {
+  FieldMapping mapping;
+  auto resolve = [&](std::string_view name) -> std::optional<FieldTarget> {
+    for (const auto& [standard_name, field] : kStandardFields) {
+      if (standard_name == name) return FieldTarget{field, 0};
+    }
+    if (auto type = types.Find(name)) {
+      return FieldTarget{StandardField::kIdentifier, *type};
+    }
+    return std::nullopt;
+  };
+  for (const auto& [name, field] : kStandardFields) {
+    mapping.targets_[std::string(name)] = {field, 0};
+  }
+  for (TypeId type = 0; type < types.size(); ++type) {
+    mapping.targets_[types.spec(type).name] = {StandardField::kIdentifier, type};
+  }
+  for (const auto& [source, target] : renames) {
+    std::optional<FieldTarget> resolved = resolve(target);
+    if (!resolved.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field mapping ", source, "=", target, ": '", target,
+          "' is neither a standard field nor an identifier type"));
+    }
+    if (source.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field mapping =", target, ": empty source column"));
+    }
+    mapping.targets_[source] = *resolved;
+  }
+  return mapping;
+}
+
+FieldTarget FieldMapping::Lookup(std::string_view name) const {
+  auto it = targets_.find(AsAbsl(name));
+  return it == targets_.end() ? FieldTarget{} : it->second;
+}
+
+}  // namespace idstitch

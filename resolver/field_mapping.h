@@ -1,0 +1,42 @@
+// File: resolver/field_mapping.h
+// Resolves input column names to what they mean: a standard field of the input
+// contract (record_id, ts, event, ip, ...), an identifier type (built-in or
+// user-defined), or nothing (ignored and counted). User mappings from the
+// config or --field rename columns before this lookup.
+// Thread safety: immutable after Create(); Lookup() is thread-safe.
+#ifndef IDSTITCH_RESOLVER_FIELD_MAPPING_H_
+#define IDSTITCH_RESOLVER_FIELD_MAPPING_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "resolver/identifier_types.h"
+#include "resolver/types.h"
+
+namespace idstitch {
+
+class FieldMapping {
+ public:
+  // InvalidArgument if a mapping's target is neither a standard field nor a
+  // registered identifier type.
+  static absl::StatusOr<FieldMapping> Create(
+      const IdentifierTypeRegistry& types,
+      const std::vector<std::pair<std::string, std::string>>& renames);
+
+  // What column `name` means; StandardField::kIgnored if nothing.
+  FieldTarget Lookup(std::string_view name) const;
+
+  // The standard name of a field ("first_name"), for messages and outputs.
+  static std::string_view StandardName(StandardField field);
+
+ private:
+  absl::flat_hash_map<std::string, FieldTarget> targets_;
+};
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_RESOLVER_FIELD_MAPPING_H_

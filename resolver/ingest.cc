@@ -1,0 +1,337 @@
+#include "resolver/ingest.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <simdjson.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/info.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "resolver/csv.h"
+#include "resolver/input_reader.h"
+#include "resolver/json_escape.h"
+#include "resolver/record_parser.h"
+#include "resolver/status_macros.h"
+
+namespace idstitch {
+namespace {
+
+// Distinct event names kept per run; rarer ones beyond it share one bucket so
+// a free-text event column cannot grow memory without bound.
+constexpr size_t kMaxEventNames = 4096;
+constexpr std::string_view kOtherEvent = "(other)";
+
+// One chunk's trip through the pipeline.
+struct Work {
+  InputChunk chunk;
+  std::vector<Record> records;                  // accepted, with identifiers
+  std::vector<uint64_t> hashes;                 // per identifier, records in order
+  std::vector<std::vector<RecordLink>> links;   // per matcher
+  std::vector<InputIssue> issues;
+  InputCounters counters;
+};
+
+struct FileState {
+  std::string path;
+  InputFormat format;
+  std::unique_ptr<InputReader> reader;
+  CsvLayout layout;
+};
+
+absl::Status CheckReadable(const std::string& path) {
+  if (path == "-") return absl::OkStatus();
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
+  }
+  if (access(path.c_str(), R_OK) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot read: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+// Splits a chunk into lines (JSONL) or rows (CSV) and parses each.
+class ChunkParser {
+ public:
+  ChunkParser(const RecordParser& parser, const std::vector<FileState>& files)
+      : parser_(parser), files_(files) {}
+
+  void Parse(Work& work, simdjson::dom::parser& json) const {
+    const FileState& file = files_[work.chunk.file_index];
+    for (uint64_t line : work.chunk.overlong_lines) {
+      work.issues.push_back({file.path, line, "", "line_too_long",
+                             "line longer than max_line_length; skipped unread", true});
+      ++work.counters.records_read;
+    }
+    std::vector<std::string> fields;
+    const char* data = work.chunk.data.data();
+    size_t position = 0;
+    uint64_t line_number = work.chunk.first_line;
+    Record record;
+    while (position < work.chunk.size) {
+      size_t end = FindRowEnd(data, position, work.chunk.size, file.format);
+      std::string_view row(data + position, end - position);
+      uint64_t row_line = line_number;
+      line_number += 1 + std::count(row.begin(), row.end(), '\n');
+      size_t capacity = work.chunk.data.size() - position;
+      position = end + 1;
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      if (row.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank
+      ++work.counters.records_read;
+      size_t first_issue = work.issues.size();
+      bool accepted;
+      if (file.format == InputFormat::kJsonl) {
+        accepted = parser_.ParseJson(row, capacity, json, &record, &work.counters, &work.issues);
+      } else {
+        absl::Status split = SplitCsvRow(row, &fields);
+        if (!split.ok()) {
+          work.issues.push_back({"", 0, "", "malformed_csv", std::string(split.message()), true});
+          accepted = false;
+        } else {
+          accepted = parser_.ParseCsv(file.layout, fields, &record, &work.counters, &work.issues);
+        }
+      }
+      for (size_t i = first_issue; i < work.issues.size(); ++i) {
+        work.issues[i].file = file.path;
+        work.issues[i].line = row_line;
+        work.counters.Count(work.issues[i]);
+      }
+      if (!accepted || record.identifiers.empty()) continue;
+      if (record.record_id.empty()) record.record_id = absl::StrCat(file.path, ":", row_line);
+      work.records.push_back(std::move(record));
+      record = Record();
+    }
+  }
+
+ private:
+  static size_t FindRowEnd(const char* data, size_t begin, size_t size, InputFormat format) {
+    if (format == InputFormat::kJsonl) {
+      const void* newline = memchr(data + begin, '\n', size - begin);
+      return newline ? static_cast<const char*>(newline) - data : size;
+    }
+    bool in_quotes = false;
+    for (size_t i = begin; i < size; ++i) {
+      if (data[i] == '"') in_quotes = !in_quotes;
+      else if (data[i] == '\n' && !in_quotes) return i;
+    }
+    return size;
+  }
+
+  const RecordParser& parser_;
+  const std::vector<FileState>& files_;
+};
+
+// The serial, in-order half: interning, link aggregation, spilling.
+class Absorber {
+ public:
+  Absorber(const ResolverOptions& options, const std::vector<std::unique_ptr<Matcher>>& matchers,
+           IngestResult& result, IssueSink& issues)
+      : options_(options), matchers_(matchers), result_(result), issues_(issues) {
+    result_.event_names.push_back("");
+    event_ids_[""] = 0;
+    result_.record_links_by_matcher.assign(matchers.size(), 0);
+  }
+
+  // Returns ResourceExhausted once max_errors records were rejected.
+  absl::Status Absorb(Work& work) {
+    for (const InputIssue& issue : work.issues) issues_.Add(issue);
+    result_.counters.MergeFrom(work.counters);
+    if (options_.max_errors > 0 &&
+        result_.counters.records_rejected >= static_cast<uint64_t>(options_.max_errors)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          result_.counters.records_rejected, " records rejected, reaching --max-errors ",
+          options_.max_errors, "; nothing was written"));
+    }
+    record_nodes_.clear();
+    node_offsets_.clear();
+    size_t hash_index = 0;
+    for (const Record& record : work.records) {
+      node_offsets_.push_back(record_nodes_.size());
+      for (const Identifier& id : record.identifiers) {
+        record_nodes_.push_back(
+            result_.dictionary.Intern(id.type, id.value, work.hashes[hash_index++]));
+      }
+      result_.spill->Write(record.record_id, record.ts, EventId(record.event),
+                           absl::MakeConstSpan(record_nodes_).subspan(node_offsets_.back()));
+    }
+    for (size_t matcher = 0; matcher < work.links.size(); ++matcher) {
+      result_.record_links_by_matcher[matcher] += work.links[matcher].size();
+      for (const RecordLink& link : work.links[matcher]) {
+        size_t base = node_offsets_[link.record_index];
+        AddLink(record_nodes_[base + link.from_slot], record_nodes_[base + link.to_slot],
+                static_cast<uint8_t>(matcher), work.records[link.record_index].ts);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  uint16_t EventId(const std::string& event) {
+    auto it = event_ids_.find(event);
+    if (it != event_ids_.end()) return it->second;
+    std::string_view name = event;
+    if (result_.event_names.size() >= kMaxEventNames) name = kOtherEvent;
+    auto [inserted, added] = event_ids_.emplace(std::string(name), result_.event_names.size());
+    if (added) result_.event_names.emplace_back(name);
+    return inserted->second;
+  }
+
+  void AddLink(NodeId x, NodeId y, uint8_t matcher, int64_t ts) {
+    if (x == y) return;
+    NodeId a = std::min(x, y), b = std::max(x, y);
+    uint64_t key = (uint64_t{a} << 32) | b;
+    auto [it, added] = link_index_.emplace(std::make_pair(key, matcher), result_.links.size());
+    if (added) {
+      const Matcher& m = *matchers_[matcher];
+      result_.links.push_back({a, b, matcher, m.kind(), m.score(), 0, ts, ts});
+    }
+    Link& link = result_.links[it->second];
+    ++link.evidence;
+    if (ts != kNoTimestamp) {
+      if (link.first_seen == kNoTimestamp || ts < link.first_seen) link.first_seen = ts;
+      if (link.last_seen == kNoTimestamp || ts > link.last_seen) link.last_seen = ts;
+    }
+  }
+
+  const ResolverOptions& options_;
+  const std::vector<std::unique_ptr<Matcher>>& matchers_;
+  IngestResult& result_;
+  IssueSink& issues_;
+  absl::flat_hash_map<std::string, uint16_t> event_ids_;
+  absl::flat_hash_map<std::pair<uint64_t, uint8_t>, uint32_t> link_index_;
+  std::vector<NodeId> record_nodes_;
+  std::vector<size_t> node_offsets_;
+};
+
+}  // namespace
+
+void IssueSink::Add(const InputIssue& issue) {
+  ++total_;
+  if (total_ <= static_cast<uint64_t>(echo_limit_)) {
+    std::string where = issue.field.empty() ? "" : absl::StrCat(" field ", issue.field, ":");
+    fprintf(stderr, "%s:%llu:%s %s: %s\n", issue.file.c_str(),
+            static_cast<unsigned long long>(issue.line), where.c_str(), issue.reason.c_str(),
+            issue.message.c_str());
+  }
+  if (rejects_ == nullptr) return;
+  std::string line = "{\"file\":";
+  AppendJsonString(issue.file, &line);
+  absl::StrAppend(&line, ",\"line\":", issue.line, ",\"field\":");
+  AppendJsonString(issue.field, &line);
+  line += ",\"reason\":";
+  AppendJsonString(issue.reason, &line);
+  absl::StrAppend(&line, ",\"record_rejected\":", issue.record_rejected ? "true" : "false",
+                  ",\"message\":");
+  AppendJsonString(issue.message, &line);
+  line += "}\n";
+  rejects_->Append(line);
+}
+
+absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
+                                    const std::vector<std::string>& inputs,
+                                    const std::string& work_dir,
+                                    const IdentifierNormalizer& normalizer,
+                                    const std::vector<std::unique_ptr<Matcher>>& matchers,
+                                    IssueSink& issues, Progress& progress) {
+  std::vector<FileState> files(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    RETURN_IF_ERROR(CheckReadable(inputs[i]));
+    files[i].path = inputs[i];
+    ASSIGN_OR_RETURN(files[i].format, ResolveFormat(inputs[i], options.format));
+  }
+  ASSIGN_OR_RETURN(FieldMapping mapping, FieldMapping::Create(options.types, options.field_map));
+  RecordParser parser(options.types, mapping, normalizer, options.max_field_length);
+  ChunkParser chunk_parser(parser, files);
+
+  IngestResult result;
+  ASSIGN_OR_RETURN(result.spill, RecordSpill::Create(work_dir));
+  Absorber absorber(options, matchers, result, issues);
+  tbb::enumerable_thread_specific<simdjson::dom::parser> json_parsers;
+
+  // Each serial stage owns its status; `stop` tells the reader to end early.
+  absl::Status read_status, absorb_status;
+  std::atomic<bool> stop{false};
+  size_t file_index = 0;
+  uint64_t bytes_before_file = 0;
+  auto read_stage = [&](tbb::flow_control& control) -> Work* {
+    while (!stop.load() && file_index < files.size()) {
+      FileState& file = files[file_index];
+      if (file.reader == nullptr) {
+        absl::StatusOr<std::unique_ptr<InputReader>> reader = InputReader::Open(
+            file.path, static_cast<uint32_t>(file_index), file.format, options.max_line_length);
+        if (!reader.ok()) {
+          read_status = reader.status();
+          break;
+        }
+        file.reader = *std::move(reader);
+        file.layout = parser.MakeCsvLayout(file.reader->csv_header());
+      }
+      auto work = std::make_unique<Work>();
+      absl::StatusOr<bool> more = file.reader->Next(&work->chunk);
+      if (!more.ok()) {
+        read_status = more.status();
+        break;
+      }
+      if (*more) {
+        progress.Update(result.counters.records_read, bytes_before_file + file.reader->bytes_read());
+        return work.release();
+      }
+      if (file.reader->empty()) {
+        result.file_issues.push_back({file.path, 0, "", "empty_file", "the input is empty", false});
+      }
+      bytes_before_file += file.reader->bytes_read();
+      file.reader.reset();
+      ++file_index;
+    }
+    control.stop();
+    return nullptr;
+  };
+  auto parse_stage = [&](Work* work) -> Work* {
+    chunk_parser.Parse(*work, json_parsers.local());
+    work->links.resize(matchers.size());
+    for (size_t m = 0; m < matchers.size(); ++m) {
+      matchers[m]->Match(work->records, &work->links[m]);
+    }
+    for (const Record& record : work->records) {
+      for (const Identifier& id : record.identifiers) {
+        work->hashes.push_back(HashIdentifier(id.type, id.value));
+      }
+    }
+    return work;
+  };
+  auto absorb_stage = [&](Work* work) {
+    std::unique_ptr<Work> owned(work);
+    if (!absorb_status.ok()) return;
+    absorb_status = absorber.Absorb(*owned);
+    if (!absorb_status.ok()) stop.store(true);
+  };
+
+  int threads = options.max_threads > 0 ? options.max_threads : tbb::info::default_concurrency();
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<size_t>(threads) * 4,
+        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order, read_stage) &
+            tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, parse_stage) &
+            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, absorb_stage));
+  });
+  RETURN_IF_ERROR(read_status);
+  RETURN_IF_ERROR(absorb_status);
+  RETURN_IF_ERROR(result.spill->FinishWriting());
+  result.bytes_read = bytes_before_file;
+  progress.Finish("read", result.counters.records_read, result.bytes_read);
+  return result;
+}
+
+}  // namespace idstitch

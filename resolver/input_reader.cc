@@ -1,0 +1,194 @@
+#include "resolver/input_reader.h"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "resolver/csv.h"
+
+namespace idstitch {
+namespace {
+
+constexpr size_t kReadBytes = 1 << 18;
+
+gzFile AsGz(void* gz) { return static_cast<gzFile>(gz); }
+
+uint64_t CountNewlines(const char* begin, size_t size) {
+  uint64_t count = 0;
+  const char* end = begin + size;
+  for (const char* p = begin; (p = static_cast<const char*>(memchr(p, '\n', end - p)));
+       ++p) {
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+absl::StatusOr<InputFormat> ResolveFormat(const std::string& path, InputFormat format) {
+  if (format != InputFormat::kAuto) return format;
+  if (path == "-") return InputFormat::kJsonl;
+  absl::string_view name = path;
+  if (absl::EndsWith(name, ".gz")) name.remove_suffix(3);
+  if (absl::EndsWith(name, ".jsonl") || absl::EndsWith(name, ".ndjson") ||
+      absl::EndsWith(name, ".json")) {
+    return InputFormat::kJsonl;
+  }
+  if (absl::EndsWith(name, ".csv")) return InputFormat::kCsv;
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": cannot tell the format from the extension; name it .jsonl or .csv "
+            "(optionally .gz) or pass --format"));
+}
+
+absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
+    const std::string& path, uint32_t file_index, InputFormat format,
+    size_t max_line_length, size_t chunk_bytes) {
+  gzFile gz;
+  if (path == "-") {
+    gz = gzdopen(dup(STDIN_FILENO), "rb");
+  } else {
+    gz = gzopen(path.c_str(), "rb");
+  }
+  if (gz == nullptr) {
+    int error = errno;
+    std::string message = absl::StrCat(path, ": cannot open: ", strerror(error));
+    if (error == EACCES) return absl::PermissionDeniedError(message);
+    return absl::NotFoundError(message);
+  }
+  gzbuffer(gz, kReadBytes);
+  std::unique_ptr<InputReader> reader(
+      new InputReader(path, file_index, format, max_line_length, chunk_bytes, gz));
+  if (format == InputFormat::kCsv) {
+    absl::StatusOr<bool> header = reader->ReadCsvHeader();
+    if (!header.ok()) return header.status();
+  }
+  return reader;
+}
+
+InputReader::InputReader(std::string path, uint32_t file_index, InputFormat format,
+                         size_t max_line_length, size_t chunk_bytes, void* gz)
+    : path_(std::move(path)), file_index_(file_index), format_(format),
+      max_line_length_(max_line_length), chunk_bytes_(chunk_bytes), gz_(gz) {}
+
+InputReader::~InputReader() { gzclose(AsGz(gz_)); }
+
+absl::StatusOr<bool> InputReader::Fill() {
+  if (eof_) return false;
+  size_t old_size = buffer_.size();
+  buffer_.resize(old_size + kReadBytes);
+  int got = gzread(AsGz(gz_), buffer_.data() + old_size, kReadBytes);
+  if (got < 0) {
+    int code = 0;
+    const char* message = gzerror(AsGz(gz_), &code);
+    buffer_.resize(old_size);
+    return absl::DataLossError(absl::StrCat(path_, ": read error: ", message));
+  }
+  buffer_.resize(old_size + got);
+  bytes_read_ += got;
+  if (got > 0) empty_ = false;
+  if (got == 0) {
+    eof_ = true;
+    // A last line without its newline is still a line.
+    if (!buffer_.empty() && buffer_.back() != '\n') buffer_.push_back('\n');
+    return false;
+  }
+  return true;
+}
+
+size_t InputReader::CutPoint(size_t limit) {
+  limit = std::min(limit, buffer_.size());
+  if (format_ == InputFormat::kJsonl) {
+    for (size_t i = limit; i > 0; --i) {
+      if (buffer_[i - 1] == '\n') return i;
+    }
+    return 0;
+  }
+  // CSV: the last newline outside quotes.
+  bool in_quotes = false;
+  size_t cut = 0;
+  for (size_t i = 0; i < limit; ++i) {
+    char c = buffer_[i];
+    if (c == '"') in_quotes = !in_quotes;
+    else if (c == '\n' && !in_quotes) cut = i + 1;
+  }
+  return cut;
+}
+
+absl::StatusOr<bool> InputReader::ReadCsvHeader() {
+  while (true) {
+    size_t cut = CutPoint(buffer_.size());
+    if (cut > 0) {
+      std::string_view row(buffer_.data(), cut - 1);
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      absl::Status split = SplitCsvRow(row, &csv_header_);
+      if (!split.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path_, ":", next_line_, ": bad CSV header: ", split.message()));
+      }
+      next_line_ += CountNewlines(buffer_.data(), cut);
+      buffer_.erase(0, cut);
+      return true;
+    }
+    if (buffer_.size() > max_line_length_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ":1: CSV header longer than ", max_line_length_, " bytes"));
+    }
+    absl::StatusOr<bool> more = Fill();
+    if (!more.ok()) return more.status();
+    if (!*more && CutPoint(buffer_.size()) == 0) return false;
+  }
+}
+
+absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
+  chunk->file_index = file_index_;
+  chunk->overlong_lines.clear();
+  while (true) {
+    while (!eof_ && buffer_.size() < chunk_bytes_) {
+      absl::StatusOr<bool> more = Fill();
+      if (!more.ok()) return more.status();
+    }
+    size_t cut = CutPoint(chunk_bytes_);
+    if (cut == 0 && buffer_.size() > chunk_bytes_) cut = CutPoint(buffer_.size());
+    if (cut > 0) {
+      chunk->first_line = next_line_;
+      chunk->data.assign(buffer_.data(), cut);
+      chunk->size = cut;
+      chunk->data.append(kChunkPadding, '\0');
+      next_line_ += CountNewlines(buffer_.data(), cut);
+      buffer_.erase(0, cut);
+      return true;
+    }
+    if (buffer_.empty() && eof_) {
+      if (chunk->overlong_lines.empty()) return false;
+      // Only skipped lines remain: hand them over so they are reported.
+      chunk->first_line = next_line_;
+      chunk->data.assign(kChunkPadding, '\0');
+      chunk->size = 0;
+      return true;
+    }
+    if (buffer_.size() > max_line_length_) {
+      // One line longer than the limit: skip it to its end without keeping it.
+      chunk->overlong_lines.push_back(next_line_);
+      while (true) {
+        size_t newline = buffer_.find('\n');
+        if (newline != std::string::npos) {
+          buffer_.erase(0, newline + 1);
+          ++next_line_;
+          break;
+        }
+        buffer_.clear();
+        absl::StatusOr<bool> more = Fill();
+        if (!more.ok()) return more.status();
+      }
+      continue;
+    }
+    absl::StatusOr<bool> more = Fill();
+    if (!more.ok()) return more.status();
+  }
+}
+
+}  // namespace idstitch

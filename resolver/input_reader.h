@@ -1,0 +1,81 @@
+// File: resolver/input_reader.h
+// Streams one input (a file, gzip-compressed or not, or "-" for stdin) as
+// chunks of whole records, so that memory stays bounded whatever the size of
+// the log. JSONL chunks end at a newline; CSV chunks end at a newline outside
+// quotes (a quoted field may span lines) and the header row is read first.
+// Each chunk is followed by simdjson's padding so it can be parsed in place.
+// Thread safety: one reader per thread; chunks are independent values.
+#ifndef IDSTITCH_RESOLVER_INPUT_READER_H_
+#define IDSTITCH_RESOLVER_INPUT_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "resolver/options.h"
+
+namespace idstitch {
+
+struct InputChunk {
+  uint32_t file_index = 0;
+  uint64_t first_line = 1;  // line number of the chunk's first line
+  std::string data;         // whole lines, then at least kChunkPadding spare bytes
+  size_t size = 0;          // bytes of lines in data
+  // Lines longer than max_line_length, skipped unread: their line numbers.
+  std::vector<uint64_t> overlong_lines;
+};
+
+inline constexpr size_t kChunkPadding = 64;  // >= SIMDJSON_PADDING
+
+class InputReader {
+ public:
+  // Opens `path` ("-": stdin). NotFound / PermissionDenied naming the path if
+  // it cannot be opened. For CSV, also reads the header row (empty if the
+  // file is empty).
+  static absl::StatusOr<std::unique_ptr<InputReader>> Open(
+      const std::string& path, uint32_t file_index, InputFormat format,
+      size_t max_line_length, size_t chunk_bytes = 1 << 20);
+  ~InputReader();
+
+  // Fills `*chunk` with the next records. Returns false at the end of the
+  // input; DataLoss naming the path for a read error (a corrupt gzip stream).
+  absl::StatusOr<bool> Next(InputChunk* chunk);
+
+  const std::vector<std::string>& csv_header() const { return csv_header_; }
+  bool empty() const { return empty_; }
+  // Uncompressed bytes read so far (for progress).
+  uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  InputReader(std::string path, uint32_t file_index, InputFormat format,
+              size_t max_line_length, size_t chunk_bytes, void* gz);
+  absl::StatusOr<bool> Fill();  // appends to buffer_; false at EOF
+  // Length of the longest prefix of buffer_[0, limit) ending in a record
+  // boundary, 0 if none.
+  size_t CutPoint(size_t limit);
+  absl::StatusOr<bool> ReadCsvHeader();
+
+  std::string path_;
+  uint32_t file_index_;
+  InputFormat format_;
+  size_t max_line_length_;
+  size_t chunk_bytes_;
+  void* gz_;  // gzFile; void* keeps zlib out of this header
+  std::string buffer_;
+  bool eof_ = false;
+  bool empty_ = true;
+  uint64_t next_line_ = 1;
+  uint64_t bytes_read_ = 0;
+  std::vector<std::string> csv_header_;
+};
+
+// The format `path` is read as: `format` unless kAuto, else by extension
+// (.jsonl/.ndjson/.json and .csv, before an optional .gz); stdin is JSONL.
+// InvalidArgument naming the path if the extension says nothing.
+absl::StatusOr<InputFormat> ResolveFormat(const std::string& path, InputFormat format);
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_RESOLVER_INPUT_READER_H_

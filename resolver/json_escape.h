@@ -1,0 +1,39 @@
+// File: resolver/json_escape.h
+// Appends a string as a JSON string literal (quotes included). Used by the
+// streaming writers (identities.jsonl, changes.jsonl, rejects.jsonl), where
+// building a JSON DOM per line would cost more than the rest of the output.
+// Input must be valid UTF-8 (every input line is validated when read).
+#ifndef IDSTITCH_RESOLVER_JSON_ESCAPE_H_
+#define IDSTITCH_RESOLVER_JSON_ESCAPE_H_
+
+#include <string>
+#include <string_view>
+
+namespace idstitch {
+
+inline void AppendJsonString(std::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : text) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 0xf]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace idstitch
+
+#endif  // IDSTITCH_RESOLVER_JSON_ESCAPE_H_

@@ -1,0 +1,164 @@
+// The idstitch command line: resolve, gen, eval. See README.md, "Exit codes".
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/status.h"
+#include "fixtures/generator.h"
+#include "resolver/atomic_file.h"
+#include "resolver/batch_job.h"
+#include "resolver/config.h"
+#include "resolver/evaluation.h"
+
+namespace idstitch {
+namespace {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,          // bad flags or config
+  kExitInput = 3,          // an input cannot be read or its format is unknown
+  kExitTooManyErrors = 4,  // --max-errors reached; nothing written
+  kExitOutput = 5,         // the output directory cannot be written
+};
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument: return kExitUsage;
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kDataLoss: return kExitInput;
+    case absl::StatusCode::kResourceExhausted: return kExitTooManyErrors;
+    case absl::StatusCode::kUnavailable: return kExitOutput;
+    default: return kExitInternal;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "idstitch: error: %s\n", std::string(status.message()).c_str());
+  return ExitCodeFor(status);
+}
+
+struct ResolveFlags {
+  std::vector<std::string> inputs;
+  std::string out_dir;
+  std::string config;
+  std::vector<std::string> fields;
+  std::string format = "auto";
+  int threads = -1;
+  int64_t max_errors = -1;
+  std::string previous;
+  bool links = false;
+  bool quiet = false;
+};
+
+int RunResolve(const ResolveFlags& flags) {
+  ResolverOptions options;
+  if (!flags.config.empty()) {
+    absl::Status status = LoadConfigFile(flags.config, &options);
+    // A missing config file is a usage error, not an input error.
+    if (!status.ok()) return Fail(absl::InvalidArgumentError(status.message()));
+  }
+  for (const std::string& field : flags.fields) {
+    absl::Status status = AddFieldMapping(field, &options);
+    if (!status.ok()) return Fail(status);
+  }
+  if (flags.format == "jsonl") options.format = InputFormat::kJsonl;
+  if (flags.format == "csv") options.format = InputFormat::kCsv;
+  if (flags.threads >= 0) options.max_threads = flags.threads;
+  if (flags.max_errors >= 0) options.max_errors = flags.max_errors;
+  options.previous_dir = flags.previous;
+  options.write_links = flags.links;
+  options.show_progress = !flags.quiet;
+
+  absl::StatusOr<std::unique_ptr<BatchJob>> job = BatchJob::Create(std::move(options));
+  if (!job.ok()) return Fail(job.status());
+  absl::StatusOr<BatchSummary> summary = (*job)->Run(flags.inputs, flags.out_dir);
+  if (!summary.ok()) return Fail(summary.status());
+  if (!flags.quiet) fputs(summary->text.c_str(), stderr);
+  return kExitOk;
+}
+
+int RunGen(const GeneratorOptions& options, const std::string& out_dir, bool quiet) {
+  absl::StatusOr<GeneratorSummary> summary = GenerateFixture(options, out_dir);
+  if (!summary.ok()) return Fail(summary.status());
+  if (!quiet) {
+    fprintf(stderr, "generated %lld events of %lld people in %s (events.jsonl, truth.csv)\n",
+            static_cast<long long>(summary->events), static_cast<long long>(summary->people),
+            out_dir.c_str());
+  }
+  return kExitOk;
+}
+
+int RunEval(const std::string& truth, const std::string& assignments, const std::string& out) {
+  absl::StatusOr<EvaluationResult> result = EvaluateFiles(truth, assignments);
+  if (!result.ok()) return Fail(result.status());
+  fputs(EvaluationToText(*result).c_str(), stdout);
+  if (!out.empty()) {
+    absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(out);
+    if (!file.ok()) return Fail(file.status());
+    (*file)->Append(EvaluationToJson(*result));
+    absl::Status status = (*file)->Commit();
+    if (!status.ok()) return Fail(status);
+  }
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"idstitch: identity resolution and cross-device stitching"};
+  app.require_subcommand(1);
+
+  ResolveFlags resolve;
+  CLI::App* resolve_cmd = app.add_subcommand("resolve", "Resolve identifier logs into identities");
+  resolve_cmd->add_option("inputs", resolve.inputs, "Input files (.jsonl/.csv, optionally .gz; - for stdin)")
+      ->required();
+  resolve_cmd->add_option("--out", resolve.out_dir, "Output directory")->required();
+  resolve_cmd->add_option("--config", resolve.config, "JSON config file");
+  resolve_cmd->add_option("--field", resolve.fields, "Column mapping SOURCE=TARGET (repeatable)");
+  resolve_cmd->add_option("--format", resolve.format, "Input format")
+      ->check(CLI::IsMember({"auto", "jsonl", "csv"}));
+  resolve_cmd->add_option("--threads", resolve.threads, "Worker threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  resolve_cmd->add_option("--max-errors", resolve.max_errors,
+                          "Fail once this many records were rejected (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  resolve_cmd->add_option("--previous", resolve.previous, "Previous output directory whose IDs to keep");
+  resolve_cmd->add_flag("--links", resolve.links, "Also write links.csv");
+  resolve_cmd->add_flag("--quiet", resolve.quiet, "No progress or summary on stderr");
+
+  GeneratorOptions gen;
+  std::string gen_out;
+  bool gen_quiet = false;
+  CLI::App* gen_cmd = app.add_subcommand("gen", "Generate identifier logs with ground truth");
+  gen_cmd->add_option("--people", gen.people, "Number of people")->check(CLI::PositiveNumber);
+  gen_cmd->add_option("--seed", gen.seed, "Random seed");
+  gen_cmd->add_option("--events-per-person", gen.events_per_person, "Mean events per person")
+      ->check(CLI::PositiveNumber);
+  gen_cmd->add_option("--out", gen_out, "Output directory")->required();
+  gen_cmd->add_flag("--quiet", gen_quiet, "No summary on stderr");
+
+  std::string truth, assignments, eval_out;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "Score assignments against ground truth");
+  eval_cmd->add_option("--truth", truth, "CSV record_id,person_id")->required();
+  eval_cmd->add_option("--assignments", assignments, "CSV record_id,identity_id")->required();
+  eval_cmd->add_option("--out", eval_out, "Also write the scores as JSON here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (resolve_cmd->parsed()) return RunResolve(resolve);
+  if (gen_cmd->parsed()) return RunGen(gen, gen_out, gen_quiet);
+  if (eval_cmd->parsed()) return RunEval(truth, assignments, eval_out);
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace idstitch
+
+int main(int argc, char** argv) { return idstitch::Main(argc, argv); }
