@@ -1,0 +1,90 @@
+#include "tests/test_support.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "resolver/csv.h"
+
+namespace idstitch::testing {
+
+std::string SourceDir() { return IDSTITCH_SOURCE_DIR; }
+
+std::string MakeTempDir(const std::string& name) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("idstitch-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
+
+int RunIdstitch(const std::vector<std::string>& args, std::string* err) {
+  std::string command = IDSTITCH_BINARY;
+  for (const std::string& arg : args) {
+    std::string quoted = "'";
+    for (char c : arg) {
+      if (c == '\'') quoted += "'\\''";
+      else quoted += c;
+    }
+    command += " " + quoted + "'";
+  }
+  std::string err_path = MakeTempDir("stderr") + "/stderr.txt";
+  command += " 2>" + err_path;
+  int status = std::system(command.c_str());
+  if (err != nullptr) *err = ReadFile(err_path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string PartitionOfIdentityMap(const std::string& identity_map_csv) {
+  std::istringstream in(identity_map_csv);
+  std::string line;
+  std::getline(in, line);  // header
+  std::map<std::string, std::string> members_by_identity;
+  std::vector<std::string> fields;
+  while (std::getline(in, line)) {
+    if (!SplitCsvRow(line, &fields).ok() || fields.size() != 3) {
+      ADD_FAILURE() << "bad identity_map row: " << line;
+      continue;
+    }
+    std::string& members = members_by_identity[fields[2]];
+    if (!members.empty()) members += ' ';
+    members += fields[0] + ":" + fields[1];
+  }
+  std::string out;
+  for (const auto& [id, members] : members_by_identity) out += members + "\n";
+  return SortLines(out);
+}
+
+std::string SortLines(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+}  // namespace idstitch::testing

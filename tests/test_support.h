@@ -1,0 +1,33 @@
+// File: tests/test_support.h
+// Helpers shared by the cross-module tests: paths of the source tree, temp
+// directories, reading files, running the idstitch binary, and rendering an
+// identity_map.csv as a canonical partition string.
+#ifndef IDSTITCH_TESTS_TEST_SUPPORT_H_
+#define IDSTITCH_TESTS_TEST_SUPPORT_H_
+
+#include <string>
+#include <vector>
+
+namespace idstitch::testing {
+
+// The repository root (compiled in by CMake).
+std::string SourceDir();
+// A fresh empty directory under the test temp dir.
+std::string MakeTempDir(const std::string& name);
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& content);
+bool FileExists(const std::string& path);
+
+// Runs the idstitch binary with `args` (shell-quoted here); returns its exit
+// code and captures stderr into *err if given.
+int RunIdstitch(const std::vector<std::string>& args, std::string* err = nullptr);
+
+// One line per identity, members "type:value" space-separated in map order,
+// lines sorted: a rendering independent of identity IDs.
+std::string PartitionOfIdentityMap(const std::string& identity_map_csv);
+// Sorts the lines of `text` (for comparing expected partitions).
+std::string SortLines(const std::string& text);
+
+}  // namespace idstitch::testing
+
+#endif  // IDSTITCH_TESTS_TEST_SUPPORT_H_
