@@ -120,7 +120,13 @@ size_t InputReader::CutPoint(size_t limit) {
 
 absl::StatusOr<bool> InputReader::ReadCsvHeader() {
   while (true) {
-    size_t cut = CutPoint(buffer_.size());
+    // The end of the first row: the first newline outside quotes.
+    size_t cut = 0;
+    bool in_quotes = false;
+    for (size_t i = 0; i < buffer_.size() && cut == 0; ++i) {
+      if (buffer_[i] == '"') in_quotes = !in_quotes;
+      else if (buffer_[i] == '\n' && !in_quotes) cut = i + 1;
+    }
     if (cut > 0) {
       std::string_view row(buffer_.data(), cut - 1);
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
@@ -139,7 +145,7 @@ absl::StatusOr<bool> InputReader::ReadCsvHeader() {
     }
     absl::StatusOr<bool> more = Fill();
     if (!more.ok()) return more.status();
-    if (!*more && CutPoint(buffer_.size()) == 0) return false;
+    if (!*more && buffer_.empty()) return false;
   }
 }
 
