@@ -62,6 +62,8 @@ class IdAllocator {
       : dictionary_(dictionary), types_(types) {
     if (previous == nullptr) return;
     for (const auto& [node, id] : previous->id_of_node) used_.insert(id);
+    for (const auto& [id, first_seen] : previous->first_seen) used_.insert(id);
+    used_.insert(previous->all_ids.begin(), previous->all_ids.end());
   }
 
   std::string Fresh(const Identity& identity) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "graph/identifier_dictionary.h"
 #include "graph/union_find.h"
 #include "resolver/identifier_types.h"
@@ -34,6 +35,9 @@ struct PreviousIdentities {
   // Previous identity ID -> its first_seen (Unix seconds); absent = unknown,
   // which counts as younger than any known time.
   absl::flat_hash_map<std::string, int64_t> first_seen;
+  // Every ID of the previous map, seen in this run or not: a fresh ID never
+  // reuses one, so a downstream system never sees an old ID change meaning.
+  absl::flat_hash_set<std::string> all_ids;
 };
 
 enum class ChangeKind { kNew, kMerged, kSplit };

@@ -1,5 +1,6 @@
 #include "resolver/atomic_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,10 +14,14 @@ namespace idstitch {
 absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
   std::filesystem::path target(path);
   std::string temp_path =
-      (target.parent_path() / absl::StrCat(".", target.filename().string(), ".tmp-", getpid()))
+      (target.parent_path() / absl::StrCat(".", target.filename().string(), ".tmp-XXXXXX"))
           .string();
-  FILE* file = fopen(temp_path.c_str(), "wb");
+  int fd = mkstemp(temp_path.data());
+  // mkstemp creates 0600; outputs are meant to be read by other tools and users.
+  if (fd >= 0) fchmod(fd, 0644);
+  FILE* file = fd >= 0 ? fdopen(fd, "wb") : nullptr;
   if (file == nullptr) {
+    if (fd >= 0) close(fd);
     return absl::UnavailableError(
         absl::StrCat(path, ": cannot create output: ", strerror(errno)));
   }

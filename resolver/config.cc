@@ -47,6 +47,9 @@ absl::Status ApplyIdentifierType(const std::string& name, const Json& spec,
                                  std::string_view source, ResolverOptions* options) {
   std::string key = absl::StrCat("identifier_types.", name);
   if (!spec.is_object()) return ConfigError(source, key, "expected an object");
+  if (FieldMapping::IsStandardFieldName(name)) {
+    return ConfigError(source, key, "is a standard field name; pick another type name");
+  }
   std::optional<TypeId> existing = options->types.Find(name);
   IdentifierTypeSpec updated =
       existing ? options->types.spec(*existing) : IdentifierTypeSpec{name};

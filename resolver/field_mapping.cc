@@ -17,6 +17,13 @@ constexpr std::pair<std::string_view, StandardField> kStandardFields[] = {
 
 }  // namespace
 
+bool FieldMapping::IsStandardFieldName(std::string_view name) {
+  for (const auto& [standard_name, field] : kStandardFields) {
+    if (standard_name == name) return true;
+  }
+  return false;
+}
+
 std::string_view FieldMapping::StandardName(StandardField field) {
   for (const auto& [name, standard] : kStandardFields) {
     if (standard == field) return name;

@@ -30,6 +30,10 @@ class FieldMapping {
   // What column `name` means; StandardField::kIgnored if nothing.
   FieldTarget Lookup(std::string_view name) const;
 
+  // True if `name` is a standard field of the input contract ("ts", "ip", ...),
+  // which an identifier type may not be named after.
+  static bool IsStandardFieldName(std::string_view name);
+
   // The standard name of a field ("first_name"), for messages and outputs.
   static std::string_view StandardName(StandardField field);
 

@@ -72,6 +72,7 @@ class ChunkParser {
     for (uint64_t line : work.chunk.overlong_lines) {
       work.issues.push_back({file.path, line, "", "line_too_long",
                              "line longer than max_line_length; skipped unread", true});
+      work.counters.Count(work.issues.back());
       ++work.counters.records_read;
     }
     std::vector<std::string> fields;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
@@ -32,7 +33,8 @@ uint64_t CountNewlines(const char* begin, size_t size) {
 absl::StatusOr<InputFormat> ResolveFormat(const std::string& path, InputFormat format) {
   if (format != InputFormat::kAuto) return format;
   if (path == "-") return InputFormat::kJsonl;
-  absl::string_view name = path;
+  std::string lower = absl::AsciiStrToLower(path);
+  absl::string_view name = lower;
   if (absl::EndsWith(name, ".gz")) name.remove_suffix(3);
   if (absl::EndsWith(name, ".jsonl") || absl::EndsWith(name, ".ndjson") ||
       absl::EndsWith(name, ".json")) {
@@ -91,6 +93,12 @@ absl::StatusOr<bool> InputReader::Fill() {
   bytes_read_ += got;
   if (got > 0) empty_ = false;
   if (got == 0) {
+    // zlib returns 0 with Z_BUF_ERROR when a gzip stream ends early.
+    int code = Z_OK;
+    gzerror(AsGz(gz_), &code);
+    if (code == Z_BUF_ERROR) {
+      return absl::DataLossError(absl::StrCat(path_, ": truncated gzip stream"));
+    }
     eof_ = true;
     // A last line without its newline is still a line.
     if (!buffer_.empty() && buffer_.back() != '\n') buffer_.push_back('\n');
@@ -143,9 +151,51 @@ absl::StatusOr<bool> InputReader::ReadCsvHeader() {
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ":1: CSV header longer than ", max_line_length_, " bytes"));
     }
+    if (eof_) {
+      if (buffer_.empty()) return false;
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ":1: bad CSV header: unterminated quote"));
+    }
     absl::StatusOr<bool> more = Fill();
     if (!more.ok()) return more.status();
-    if (!*more && buffer_.empty()) return false;
+  }
+}
+
+size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
+  bool in_quotes = false;
+  size_t row_start = 0;
+  for (size_t i = 0; i < cut; ++i) {
+    char c = buffer_[i];
+    if (c == '"' && format_ == InputFormat::kCsv) in_quotes = !in_quotes;
+    if ((c == '\n' && !in_quotes) || i + 1 == cut) {
+      size_t end = c == '\n' ? i : i + 1;
+      if (end - row_start > max_line_length_) {
+        *row_end = end;
+        return row_start;
+      }
+      row_start = i + 1;
+    }
+  }
+  return std::string::npos;
+}
+
+absl::StatusOr<bool> InputReader::SkipOverlongLine(InputChunk* chunk) {
+  // Longer than the limit and no end in sight: discard it as it streams in.
+  chunk->overlong_lines.push_back(next_line_);
+  while (true) {
+    size_t newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      buffer_.erase(0, newline + 1);
+      ++next_line_;
+      return true;
+    }
+    buffer_.clear();
+    absl::StatusOr<bool> more = Fill();
+    if (!more.ok()) return more.status();
+    if (!*more && buffer_.empty()) {
+      ++next_line_;
+      return true;
+    }
   }
 }
 
@@ -159,7 +209,20 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
     }
     size_t cut = CutPoint(chunk_bytes_);
     if (cut == 0 && buffer_.size() > chunk_bytes_) cut = CutPoint(buffer_.size());
+    // A CSV file ending inside a quoted field: hand the rest over whole, so
+    // the parser reports it as malformed rather than waiting forever.
+    if (cut == 0 && eof_) cut = buffer_.size();
     if (cut > 0) {
+      size_t row_end = 0;
+      size_t overlong = FirstOverlongRow(cut, &row_end);
+      if (overlong == 0) {
+        chunk->overlong_lines.push_back(next_line_);
+        size_t skip = std::min(row_end + 1, buffer_.size());
+        next_line_ += std::max<uint64_t>(1, CountNewlines(buffer_.data(), skip));
+        buffer_.erase(0, skip);
+        continue;
+      }
+      if (overlong != std::string::npos) cut = overlong;
       chunk->first_line = next_line_;
       chunk->data.assign(buffer_.data(), cut);
       chunk->size = cut;
@@ -177,19 +240,8 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
       return true;
     }
     if (buffer_.size() > max_line_length_) {
-      // One line longer than the limit: skip it to its end without keeping it.
-      chunk->overlong_lines.push_back(next_line_);
-      while (true) {
-        size_t newline = buffer_.find('\n');
-        if (newline != std::string::npos) {
-          buffer_.erase(0, newline + 1);
-          ++next_line_;
-          break;
-        }
-        buffer_.clear();
-        absl::StatusOr<bool> more = Fill();
-        if (!more.ok()) return more.status();
-      }
+      absl::StatusOr<bool> skipped = SkipOverlongLine(chunk);
+      if (!skipped.ok()) return skipped.status();
       continue;
     }
     absl::StatusOr<bool> more = Fill();

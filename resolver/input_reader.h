@@ -56,6 +56,11 @@ class InputReader {
   // boundary, 0 if none.
   size_t CutPoint(size_t limit);
   absl::StatusOr<bool> ReadCsvHeader();
+  // Start of the first row in buffer_[0, cut) longer than max_line_length
+  // (its end in *row_end), or npos.
+  size_t FirstOverlongRow(size_t cut, size_t* row_end) const;
+  // Skips the overlong line at the front of the buffer, reading on as needed.
+  absl::StatusOr<bool> SkipOverlongLine(InputChunk* chunk);
 
   std::string path_;
   uint32_t file_index_;

@@ -47,6 +47,7 @@ absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary
           absl::StrCat(path, ":", row_start, ": expected 3 columns with an identity_id"));
     }
     ++stats->rows;
+    previous->all_ids.insert(fields[2]);
     std::optional<TypeId> type = types.Find(fields[0]);
     if (!type.has_value()) {
       ++stats->unknown_types;

@@ -1,6 +1,7 @@
 #include "resolver/record_parser.h"
 
 #include <algorithm>
+#include <cassert>
 #include <tuple>
 
 #include "absl/strings/ascii.h"
@@ -67,12 +68,18 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_seconds) {
   std::string_view whole = text.substr(0, text.find('.'));
   if (IsIntegerToken(whole)) {
     std::string_view fraction = text.substr(whole.size());
-    if (!fraction.empty() && !IsIntegerToken(fraction.substr(1))) return false;
+    if (!fraction.empty() &&
+        (fraction.size() < 2 || !std::all_of(fraction.begin() + 1, fraction.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; }))) {
+      return false;
+    }
     return absl::SimpleAtoi(AsAbsl(whole), unix_seconds);
   }
   absl::Time time;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, AsAbsl(text), &time, &error)) return false;
+  // absl::ParseTime also accepts "infinite-future" / "infinite-past".
+  if (time == absl::InfiniteFuture() || time == absl::InfinitePast()) return false;
   *unix_seconds = absl::ToUnixSeconds(time);
   return true;
 }
@@ -187,8 +194,9 @@ bool RecordParser::ParseJson(std::string_view line, size_t capacity,
   ClearRecord(record);
   counters->identifiers_by_type.resize(types_.size());
   counters->blocked_by_type.resize(types_.size());
-  // simdjson reads past the line into the padding that follows it (the next
-  // lines, then the chunk's padding); it checks this capacity.
+  // simdjson reads up to SIMDJSON_PADDING bytes past the line: the next lines,
+  // then the chunk's padding. The reader guarantees them.
+  assert(capacity >= line.size() + SIMDJSON_PADDING);
   (void)capacity;
   simdjson::dom::element doc;
   if (auto error = parser.parse(line.data(), line.size(), /*realloc_if_needed=*/false).get(doc)) {
@@ -213,7 +221,9 @@ bool RecordParser::ParseJson(std::string_view line, size_t capacity,
         text = value.get_string().value_unsafe();
         break;
       case simdjson::dom::element_type::NULL_VALUE:
-        continue;  // null is "missing"
+        // null is "missing"; an unknown column is still counted.
+        if (target.field == StandardField::kIgnored) ++counters->ignored_fields[std::string(key)];
+        continue;
       case simdjson::dom::element_type::INT64:
       case simdjson::dom::element_type::UINT64:
       case simdjson::dom::element_type::DOUBLE:

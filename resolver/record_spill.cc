@@ -43,7 +43,7 @@ void RecordSpill::Write(std::string_view record_id, int64_t ts, uint16_t event,
             fwrite(&ts, sizeof(ts), 1, file_) == 1 &&
             fwrite(&event, sizeof(event), 1, file_) == 1 &&
             fwrite(&count, sizeof(count), 1, file_) == 1 &&
-            fwrite(nodes.data(), sizeof(NodeId), count, file_) == count;
+            (count == 0 || fwrite(nodes.data(), sizeof(NodeId), count, file_) == count);
   if (!ok) write_failed_ = true;
   ++records_;
 }
@@ -71,7 +71,7 @@ absl::StatusOr<bool> RecordSpill::Read(SpilledRecord* record) {
             fread(&count, sizeof(count), 1, file_) == 1;
   if (ok) {
     record->nodes.resize(count);
-    ok = fread(record->nodes.data(), sizeof(NodeId), count, file_) == count;
+    ok = count == 0 || fread(record->nodes.data(), sizeof(NodeId), count, file_) == count;
   }
   if (!ok) return absl::DataLossError("temporary record log truncated");
   return true;
