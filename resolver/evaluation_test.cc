@@ -24,8 +24,10 @@ constexpr double kTolerance = 1e-12;
 
 // Writes `content` to a fresh file under the test temp dir; returns its path.
 std::string WriteFile(const std::string& name, const std::string& content) {
+  // The test's name keeps files of tests running in parallel (CTest) apart.
   const std::string path =
-      absl::StrCat(::testing::TempDir(), "/evaluation_test_", name);
+      absl::StrCat(::testing::TempDir(), "/evaluation_test_",
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_", name);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   return path;

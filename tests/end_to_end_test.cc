@@ -14,11 +14,16 @@ using testing::MakeTempDir;
 using testing::ReadFile;
 using testing::RunIdstitch;
 
-// Measured on this data (gen --people 20000 --seed 7) when the floor was set:
-// see README. The floors sit a little under, so a regression fails CI.
-constexpr double kMinPairwisePrecision = 0.0;
-constexpr double kMinPairwiseRecall = 0.0;
-constexpr double kMinBCubedF1 = 0.0;
+// Measured on exactly this data (gen --people 20000 --seed 7, deterministic
+// matchers only): pairwise precision 0.9745, recall 0.8186, B-cubed F1 0.9023.
+// The floors sit 1-2 points under, so a regression fails CI while a change of
+// the generator's randomness does not. Recall is capped by design near 0.82:
+// about 10% of records are on devices that never authenticate, which only the
+// (future) co-location matcher can link; precision is capped by anonymous
+// events on shared household tablets.
+constexpr double kMinPairwisePrecision = 0.96;
+constexpr double kMinPairwiseRecall = 0.80;
+constexpr double kMinBCubedF1 = 0.89;
 
 TEST(EndToEndTest, GenResolveEvalMeetsAccuracyFloor) {
   std::string dir = MakeTempDir("e2e");

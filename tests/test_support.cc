@@ -1,5 +1,6 @@
 #include "tests/test_support.h"
 
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -17,10 +18,11 @@ namespace idstitch::testing {
 std::string SourceDir() { return IDSTITCH_SOURCE_DIR; }
 
 std::string MakeTempDir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("idstitch-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
+  // Unique per call: CTest runs tests in parallel processes sharing TempDir().
+  std::string pattern =
+      (std::filesystem::path(::testing::TempDir()) / ("idstitch-" + name + "-XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
+  return pattern;
 }
 
 std::string ReadFile(const std::string& path) {
