@@ -162,6 +162,21 @@ absl::StatusOr<bool> InputReader::ReadCsvHeader() {
 }
 
 size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
+  if (format_ == InputFormat::kJsonl) {
+    // memchr from newline to newline: this runs in the pipeline's serial stage.
+    const char* data = buffer_.data();
+    size_t row_start = 0;
+    while (row_start < cut) {
+      const void* newline = memchr(data + row_start, '\n', cut - row_start);
+      size_t end = newline ? static_cast<const char*>(newline) - data : cut;
+      if (end - row_start > max_line_length_) {
+        *row_end = end;
+        return row_start;
+      }
+      row_start = end + 1;
+    }
+    return std::string::npos;
+  }
   bool in_quotes = false;
   size_t row_start = 0;
   for (size_t i = 0; i < cut; ++i) {
