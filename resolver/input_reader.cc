@@ -90,6 +90,9 @@ absl::StatusOr<bool> InputReader::Fill() {
     return absl::DataLossError(absl::StrCat(path_, ": read error: ", message));
   }
   buffer_.resize(old_size + got);
+  // Spreadsheet exports often start with a UTF-8 byte order mark; it is not
+  // part of the first field name or JSON object.
+  if (bytes_read_ == 0 && absl::StartsWith(buffer_, "\xEF\xBB\xBF")) buffer_.erase(0, 3);
   bytes_read_ += got;
   if (got > 0) empty_ = false;
   if (got == 0) {

@@ -219,5 +219,21 @@ TEST(BadInputTest, UnknownFieldsAreCounted) {
   EXPECT_EQ(report["ignored_fields"]["tags"], 1);
 }
 
+TEST(BadInputTest, ByteOrderMarkIsIgnored) {
+  std::string dir = MakeTempDir("bom");
+  WriteFile(dir + "/a.csv", "\xEF\xBB\xBFrecord_id,email\nr1,a@example.com\n");
+  WriteFile(dir + "/b.jsonl", "\xEF\xBB\xBF{\"record_id\":\"j1\",\"email\":\"a@example.com\"}\n");
+  std::string err;
+  ASSERT_EQ(RunIdstitch({"resolve", dir + "/a.csv", dir + "/b.jsonl", "--out", dir + "/out",
+                         "--quiet"},
+                        &err),
+            0)
+      << err;
+  std::string assignments = ReadFile(dir + "/out/assignments.csv");
+  EXPECT_THAT(assignments, HasSubstr("\nr1,"));
+  EXPECT_THAT(assignments, HasSubstr("\nj1,"));
+  EXPECT_EQ(Report(dir + "/out")["records"]["rejected"], 0);
+}
+
 }  // namespace
 }  // namespace idstitch
