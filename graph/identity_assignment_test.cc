@@ -65,7 +65,13 @@ class TestRun {
       if (node.has_value()) previous_->id_of_node[*node] = id;
     }
     for (const auto& [id, ts] : first_seen) previous_->first_seen[id] = ts;
+    // Every ID of the map, seen or not, as LoadPreviousRun records them.
+    if (record_all_ids_) {
+      for (const auto& [key, id] : id_of_key) previous_->all_ids.insert(id);
+    }
   }
+
+  void set_record_all_ids(bool record) { record_all_ids_ = record; }
 
   IdentityAssignment Assign() {
     return AssignIdentities(dictionary_, types_, components_,
@@ -111,6 +117,7 @@ class TestRun {
   IdentifierDictionary dictionary_;
   UnionFind components_;
   std::optional<PreviousIdentities> previous_;
+  bool record_all_ids_ = true;
 };
 
 std::string KindName(ChangeKind kind) {
@@ -665,13 +672,18 @@ TEST(IdentityAssignmentTest, RandomRunsAreOrderIndependentAndCollisionFree) {
   }
 }
 
-TEST(IdentityAssignmentTest, FreshIdDoesNotReuseAPreviousIdAbsentFromThisRun) {
+// Three runs in which a previous identity's ID (id_x) is absent from the third
+// run's identifiers while the identifier it was derived from is back on its
+// own. The flags say how the third run learns of id_x; returns the ID the
+// third run gives email:x.
+std::string ThirdRunIdOfEmailX(bool via_first_seen, bool via_all_ids,
+                               std::string* id_x) {
   // Run 1: one identity {email:x, phone:p, device:d}, ID = Derive(email:x).
   TestRun run1;
   run1.Join({"email:x@example.com", "phone:+15550001", "device_id:d1"});
   IdentityAssignment a1 = run1.Assign();
-  std::string id_x = DeriveIdentityId("email", "x@example.com");
-  ASSERT_EQ(run1.IdOf(a1, "phone:+15550001"), id_x);
+  *id_x = DeriveIdentityId("email", "x@example.com");
+  EXPECT_EQ(run1.IdOf(a1, "phone:+15550001"), *id_x);
 
   // Run 2: the email splits off (joined by a new email:a); the larger part
   // keeps id_x, the email's part gets Derive(email:a).
@@ -680,9 +692,9 @@ TEST(IdentityAssignmentTest, FreshIdDoesNotReuseAPreviousIdAbsentFromThisRun) {
   run2.Join({"email:x@example.com", "email:a@example.com"});
   run2.SetPrevious(run1.Map(a1));
   IdentityAssignment a2 = run2.Assign();
-  ASSERT_EQ(run2.IdOf(a2, "phone:+15550001"), id_x);
+  EXPECT_EQ(run2.IdOf(a2, "phone:+15550001"), *id_x);
   std::string id_x1 = run2.IdOf(a2, "email:x@example.com");
-  ASSERT_NE(id_x1, id_x);
+  EXPECT_NE(id_x1, *id_x);
 
   // Run 3: phone and device are not in this run's input; the two emails
   // split, email:a (canonically first) keeps id_x1, and email:x needs a
@@ -690,11 +702,33 @@ TEST(IdentityAssignmentTest, FreshIdDoesNotReuseAPreviousIdAbsentFromThisRun) {
   TestRun run3;
   run3.Join({"email:a@example.com"});
   run3.Join({"email:x@example.com"});
-  std::map<std::string, int64_t> first_seen = {{id_x, 1000}, {id_x1, 2000}};
+  std::map<std::string, int64_t> first_seen;
+  if (via_first_seen) first_seen = {{*id_x, 1000}, {id_x1, 2000}};
+  run3.set_record_all_ids(via_all_ids);
   run3.SetPrevious(run2.Map(a2), first_seen);
   IdentityAssignment a3 = run3.Assign();
-  ASSERT_EQ(run3.IdOf(a3, "email:a@example.com"), id_x1);
-  EXPECT_NE(run3.IdOf(a3, "email:x@example.com"), id_x);
+  ExpectConsistent(run3, a3);
+  EXPECT_EQ(run3.IdOf(a3, "email:a@example.com"), id_x1);
+  return run3.IdOf(a3, "email:x@example.com");
+}
+
+TEST(IdentityAssignmentTest, FreshIdDoesNotReuseAPreviousIdAbsentFromThisRun) {
+  // Regression: IdAllocator once reserved only the IDs of id_of_node (the
+  // identifiers seen in this run) and re-issued id_x to email:x.
+  std::string id_x;
+  EXPECT_NE(
+      ThirdRunIdOfEmailX(/*via_first_seen=*/true, /*via_all_ids=*/true, &id_x),
+      id_x);
+  EXPECT_EQ(ThirdRunIdOfEmailX(true, true, &id_x),
+            DeriveIdentityId("email", "x@example.com", 1));
+  // all_ids alone (identities.jsonl missing, or no timestamps) reserves it.
+  EXPECT_NE(
+      ThirdRunIdOfEmailX(/*via_first_seen=*/false, /*via_all_ids=*/true, &id_x),
+      id_x);
+  // first_seen alone (a caller that fills no all_ids) reserves it too.
+  EXPECT_NE(
+      ThirdRunIdOfEmailX(/*via_first_seen=*/true, /*via_all_ids=*/false, &id_x),
+      id_x);
 }
 
 }  // namespace

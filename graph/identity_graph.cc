@@ -151,7 +151,12 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
     if (x_low != y_low) return NodeLess(dictionary, x_low, y_low);
     return NodeLess(dictionary, x_high, y_high);
   });
-  for (size_t i = 0; i < links.size(); ++i) links[i] = keyed[i].second;
+  for (size_t i = 0; i < links.size(); ++i) {
+    links[i] = keyed[i].second;
+    // Orient every link by (hash, type, value) too: NodeIds follow input
+    // order, and a link's ends are printed in links.csv and the report.
+    if (NodeLess(dictionary, links[i].b, links[i].a)) std::swap(links[i].a, links[i].b);
+  }
 }
 
 IdentityGraphResult BuildIdentityGraph(const IdentifierDictionary& dictionary,

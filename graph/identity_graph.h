@@ -57,7 +57,8 @@ struct IdentityGraphResult {
   uint64_t links_skipped_hub = 0;  // an end is a quarantined hub
 };
 
-// Sorts `links` into the canonical merge order (see file comment).
+// Sorts `links` into the canonical merge order (see file comment) and orients
+// each so that `a` is the end with the smaller (hash, type, value).
 void SortLinksCanonically(const IdentifierDictionary& dictionary,
                           const IdentifierTypeRegistry& types,
                           std::vector<Link>& links);

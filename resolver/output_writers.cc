@@ -193,12 +193,7 @@ void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegi
   for (size_t i = 0; i < links.size(); ++i) {
     const Link& link = links[i];
     row.clear();
-    // Endpoints by (hash, type, value): NodeIds depend on input order.
-    auto key = [&](NodeId n) {
-      return std::make_tuple(dictionary.hash(n), dictionary.type(n), dictionary.value(n));
-    };
-    bool swap = key(link.b) < key(link.a);
-    for (NodeId node : {swap ? link.b : link.a, swap ? link.a : link.b}) {
+    for (NodeId node : {link.a, link.b}) {  // oriented canonically by the graph
       AppendCsvField(types.spec(dictionary.type(node)).name, &row);
       row.push_back(',');
       AppendCsvField(dictionary.value(node), &row);

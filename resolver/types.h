@@ -84,7 +84,8 @@ struct Record {
 };
 
 // An edge between two identifiers, aggregated over all the records that gave
-// the same matcher the same evidence. a < b.
+// the same matcher the same evidence. Ingest keeps a < b; the identity graph
+// re-orients each link canonically (graph/identity_graph.h).
 struct Link {
   NodeId a = 0;
   NodeId b = 0;
