@@ -18,6 +18,10 @@ IdentifierTypeRegistry IdentifierTypeRegistry::WithBuiltins() {
       {"loyalty_card", NormalizerKind::kDigits, 40, 3, 5},
       {"social", NormalizerKind::kSocial, 50, 10, 10},
       {"device_id", NormalizerKind::kDevice, 60, 100, 200},
+      // A profile record that carries person attributes but no identifier
+      // (a CRM row, a Febrl record): the record itself is its identifier, so
+      // the attribute matcher can link it. Never read from an input column.
+      {std::string(kRecordTypeName), NormalizerKind::kExact, 1000, 0, 0},
   };
   return registry;
 }

@@ -32,6 +32,9 @@ struct IdentifierTypeSpec {
   int hub_cap = 0;
 };
 
+// The built-in type of profile records without identifiers (see WithBuiltins).
+inline constexpr std::string_view kRecordTypeName = "record";
+
 class IdentifierTypeRegistry {
  public:
   // The built-in types with their documented defaults (README, "Merge protection").

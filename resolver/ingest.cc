@@ -64,8 +64,9 @@ absl::Status CheckReadable(const std::string& path) {
 // Splits a chunk into lines (JSONL) or rows (CSV) and parses each.
 class ChunkParser {
  public:
-  ChunkParser(const RecordParser& parser, const std::vector<FileState>& files)
-      : parser_(parser), files_(files) {}
+  ChunkParser(const RecordParser& parser, const std::vector<FileState>& files,
+              TypeId record_type)
+      : parser_(parser), files_(files), record_type_(record_type) {}
 
   void Parse(Work& work, simdjson::dom::parser& json) const {
     const FileState& file = files_[work.chunk.file_index];
@@ -108,8 +109,15 @@ class ChunkParser {
         work.issues[i].line = row_line;
         work.counters.Count(work.issues[i]);
       }
-      if (!accepted || record.identifiers.empty()) continue;
+      if (!accepted) continue;
       if (record.record_id.empty()) record.record_id = absl::StrCat(file.path, ":", row_line);
+      if (record.identifiers.empty() && HasAttributes(record)) {
+        // A profile without identifiers (a CRM row): the record is its own
+        // identifier, so the attribute matcher can link it.
+        record.identifiers.push_back({record_type_, record.record_id});
+        ++work.counters.profile_records;
+      }
+      if (record.identifiers.empty()) continue;
       work.records.push_back(std::move(record));
       record = Record();
     }
@@ -129,8 +137,16 @@ class ChunkParser {
     return size;
   }
 
+  static bool HasAttributes(const Record& record) {
+    for (const std::string& attribute : record.attributes) {
+      if (!attribute.empty()) return true;
+    }
+    return false;
+  }
+
   const RecordParser& parser_;
   const std::vector<FileState>& files_;
+  TypeId record_type_;
 };
 
 // The serial, in-order half: interning, link aggregation, spilling.
@@ -253,7 +269,9 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   }
   ASSIGN_OR_RETURN(FieldMapping mapping, FieldMapping::Create(options.types, options.field_map));
   RecordParser parser(options.types, mapping, normalizer, options.max_field_length);
-  ChunkParser chunk_parser(parser, files);
+  std::optional<TypeId> record_type = options.types.Find(kRecordTypeName);
+  if (!record_type.has_value()) return absl::InternalError("the record identifier type is missing");
+  ChunkParser chunk_parser(parser, files, *record_type);
 
   IngestResult result;
   ASSIGN_OR_RETURN(result.spill, RecordSpill::Create(work_dir));

@@ -26,7 +26,8 @@ struct InputIssue {
 struct InputCounters {
   uint64_t records_read = 0;
   uint64_t records_rejected = 0;
-  uint64_t records_without_identifiers = 0;
+  uint64_t records_without_identifiers = 0;  // no identifier field at all
+  uint64_t profile_records = 0;  // of those, with attributes: the record is the identifier
   std::map<std::string, uint64_t> rejected_by_reason;
   std::map<std::string, uint64_t> field_errors_by_reason;
   std::map<std::string, uint64_t> ignored_fields;         // unknown column -> count
@@ -46,6 +47,7 @@ struct InputCounters {
     records_read += other.records_read;
     records_rejected += other.records_rejected;
     records_without_identifiers += other.records_without_identifiers;
+    profile_records += other.profile_records;
     for (const auto& [k, v] : other.rejected_by_reason) rejected_by_reason[k] += v;
     for (const auto& [k, v] : other.field_errors_by_reason) field_errors_by_reason[k] += v;
     for (const auto& [k, v] : other.ignored_fields) ignored_fields[k] += v;

@@ -152,6 +152,7 @@ std::string BuildReportJson(const RunReportInputs& in) {
       {"rejected", counters.records_rejected},
       {"rejected_by_reason", counters.rejected_by_reason},
       {"without_identifiers", counters.records_without_identifiers},
+      {"profiles_without_identifiers", counters.profile_records},
       {"assigned", in.activity->records_assigned}};
   report["field_errors_by_reason"] = counters.field_errors_by_reason;
   report["issues_total"] = in.issues_total;
