@@ -4,13 +4,47 @@
 
 namespace idstitch {
 
-bool CsvRowIsComplete(std::string_view text) {
-  // Every quote toggles the state, doubled quotes included: "" toggles twice.
+size_t FindCsvRowEnd(std::string_view text, size_t begin) {
+  bool at_field_start = true;
   bool in_quotes = false;
-  for (char c : text) {
-    if (c == '"') in_quotes = !in_quotes;
+  for (size_t i = begin; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      // A doubled quote is an escaped quote; a single one closes the field.
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      }
+      continue;
+    }
+    if (c == '\n') return i;
+    if (c == '"' && at_field_start) {
+      in_quotes = true;
+      at_field_start = false;
+      continue;
+    }
+    at_field_start = c == ',';
   }
-  return !in_quotes;
+  return std::string_view::npos;
+}
+
+bool CsvRowIsComplete(std::string_view text) {
+  // Complete if every row ends, or the last row is only unterminated by a
+  // missing final newline (not by an open quote).
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = FindCsvRowEnd(text, begin);
+    if (end == std::string_view::npos) {
+      std::string probe(text.substr(begin));
+      probe.push_back('\n');
+      return FindCsvRowEnd(probe, 0) != std::string_view::npos;
+    }
+    begin = end + 1;
+  }
+  return true;
 }
 
 absl::Status SplitCsvRow(std::string_view row, std::vector<std::string>* fields) {

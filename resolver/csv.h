@@ -13,6 +13,13 @@
 
 namespace idstitch {
 
+// The offset of the '\n' that ends the row starting at text[begin], or npos
+// if the row does not end within `text` (no newline yet, or a quoted field
+// still open). A quote opens a quoted field only at the start of a field; a
+// stray quote inside an unquoted field is an ordinary character here (and a
+// malformed_csv error for SplitCsvRow), so it never swallows later rows.
+size_t FindCsvRowEnd(std::string_view text, size_t begin);
+
 // True if `text` ends outside a quoted field, i.e. it holds whole rows. A
 // reader joins physical lines until this holds (a quoted field spanning lines).
 bool CsvRowIsComplete(std::string_view text);

@@ -45,5 +45,24 @@ TEST(CsvTest, QuotesOnlyWhenNeeded) {
   EXPECT_THAT(fields, ElementsAre("plain", "a,\"b\""));
 }
 
+TEST(CsvTest, RowEndIgnoresNewlinesInQuotedFields) {
+  std::string_view text = "a,\"x\ny\",b\nc,d\n";
+  EXPECT_EQ(FindCsvRowEnd(text, 0), 9u);
+  EXPECT_EQ(FindCsvRowEnd(text, 10), 13u);
+  EXPECT_EQ(FindCsvRowEnd("a,\"open\n", 0), std::string_view::npos);
+  EXPECT_EQ(FindCsvRowEnd("a,\"say \"\"hi\"\"\"\nnext\n", 0), 14u);
+}
+
+TEST(CsvTest, StrayQuoteInUnquotedFieldDoesNotSwallowRows) {
+  // The quote in a"b is not at a field start: the row still ends at its
+  // newline (and SplitCsvRow rejects that row alone).
+  std::string_view text = "r1,a\"b@x.com,d1\nr2,c@x.com,d2\n";
+  EXPECT_EQ(FindCsvRowEnd(text, 0), 15u);
+  EXPECT_TRUE(CsvRowIsComplete("r1,a\"b@x.com,d1"));
+  std::vector<std::string> fields;
+  EXPECT_THAT(SplitCsvRow("r1,a\"b@x.com,d1", &fields),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace idstitch

@@ -129,12 +129,8 @@ class ChunkParser {
       const void* newline = memchr(data + begin, '\n', size - begin);
       return newline ? static_cast<const char*>(newline) - data : size;
     }
-    bool in_quotes = false;
-    for (size_t i = begin; i < size; ++i) {
-      if (data[i] == '"') in_quotes = !in_quotes;
-      else if (data[i] == '\n' && !in_quotes) return i;
-    }
-    return size;
+    size_t end = FindCsvRowEnd(std::string_view(data, size), begin);
+    return end == std::string_view::npos ? size : end;
   }
 
   static bool HasAttributes(const Record& record) {

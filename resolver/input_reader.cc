@@ -118,26 +118,17 @@ size_t InputReader::CutPoint(size_t limit) {
     }
     return 0;
   }
-  // CSV: the last newline outside quotes.
-  bool in_quotes = false;
+  // CSV: the end of the last whole row before the limit.
+  std::string_view text(buffer_.data(), limit);
   size_t cut = 0;
-  for (size_t i = 0; i < limit; ++i) {
-    char c = buffer_[i];
-    if (c == '"') in_quotes = !in_quotes;
-    else if (c == '\n' && !in_quotes) cut = i + 1;
-  }
+  for (size_t end; (end = FindCsvRowEnd(text, cut)) != std::string_view::npos;) cut = end + 1;
   return cut;
 }
 
 absl::StatusOr<bool> InputReader::ReadCsvHeader() {
   while (true) {
-    // The end of the first row: the first newline outside quotes.
-    size_t cut = 0;
-    bool in_quotes = false;
-    for (size_t i = 0; i < buffer_.size() && cut == 0; ++i) {
-      if (buffer_[i] == '"') in_quotes = !in_quotes;
-      else if (buffer_[i] == '\n' && !in_quotes) cut = i + 1;
-    }
+    size_t row_end = FindCsvRowEnd(buffer_, 0);
+    size_t cut = row_end == std::string::npos ? 0 : row_end + 1;
     if (cut > 0) {
       std::string_view row(buffer_.data(), cut - 1);
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
@@ -180,19 +171,15 @@ size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
     }
     return std::string::npos;
   }
-  bool in_quotes = false;
-  size_t row_start = 0;
-  for (size_t i = 0; i < cut; ++i) {
-    char c = buffer_[i];
-    if (c == '"' && format_ == InputFormat::kCsv) in_quotes = !in_quotes;
-    if ((c == '\n' && !in_quotes) || i + 1 == cut) {
-      size_t end = c == '\n' ? i : i + 1;
-      if (end - row_start > max_line_length_) {
-        *row_end = end;
-        return row_start;
-      }
-      row_start = i + 1;
+  std::string_view text(buffer_.data(), cut);
+  for (size_t row_start = 0; row_start < cut;) {
+    size_t end = FindCsvRowEnd(text, row_start);
+    if (end == std::string_view::npos) end = cut;
+    if (end - row_start > max_line_length_) {
+      *row_end = end;
+      return row_start;
     }
+    row_start = end + 1;
   }
   return std::string::npos;
 }

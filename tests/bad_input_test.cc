@@ -193,6 +193,24 @@ TEST(BadInputTest, CsvWrongColumnCountAndBadQuoting) {
   EXPECT_EQ(Report(dir + "/out")["records"]["rejected"], 2);
 }
 
+TEST(BadInputTest, CsvStrayQuoteRejectsOnlyItsRow) {
+  std::string dir = MakeTempDir("stray-quote");
+  WriteFile(dir + "/events.csv",
+            "record_id,email,device_id\n"
+            "s1,a\"b@example.com,d1\n"  // line 2: stray quote inside a field
+            "s2,c@example.com,d2\n"
+            "s3,e@example.com,d3\n");
+  std::string err;
+  ASSERT_EQ(RunIdstitch({"resolve", dir + "/events.csv", "--out", dir + "/out", "--quiet"}, &err),
+            0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("events.csv:2: malformed_csv"));
+  nlohmann::json report = Report(dir + "/out");
+  EXPECT_EQ(report["records"]["read"], 3);
+  EXPECT_EQ(report["records"]["rejected"], 1);
+  EXPECT_EQ(report["records"]["assigned"], 2);
+}
+
 TEST(BadInputTest, CorruptGzipIsAnInputError) {
   std::string dir = MakeTempDir("corrupt-gz");
   std::string path = dir + "/events.jsonl.gz";
