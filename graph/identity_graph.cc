@@ -63,7 +63,12 @@ std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
     TypeId neighbor_type = static_cast<TypeId>(node_type[begin] & 0xff);
     uint32_t count = static_cast<uint32_t>(end - begin);
     int cap = types.spec(neighbor_type).hub_cap;
-    if (cap > 0 && count > static_cast<uint32_t>(cap) && !quarantined[node]) {
+    // Only neighbors at least as trusted as the node make it a hub: a kiosk
+    // device with many emails is one, but an account with many churned
+    // cookies is a heavy user, whose extra cookies the per-identity limit
+    // refuses instead.
+    bool counts = types.spec(neighbor_type).priority <= types.spec(dictionary.type(node)).priority;
+    if (counts && cap > 0 && count > static_cast<uint32_t>(cap) && !quarantined[node]) {
       quarantined[node] = true;
       hubs->push_back({node, neighbor_type, count});
     }

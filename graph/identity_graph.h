@@ -3,7 +3,9 @@
 // protection, as customer-data platforms do:
 //  - hubs: an identifier linked to more distinct identifiers of one type than
 //    that type's hub_cap (a kiosk tablet, a shared test card) is quarantined;
-//    its links are not applied and it stays an identity of its own;
+//    its links are not applied and it stays an identity of its own. Only
+//    neighbor types at least as trusted (priority <= the node's) count;
+//    less trusted neighbors beyond a limit are refused by the limits instead;
 //  - limits: a merge that would put more identifiers of a type into one
 //    identity than the type's max_per_identity is refused and recorded;
 //  - order: links are applied in a canonical order (deterministic before

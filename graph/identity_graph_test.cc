@@ -799,3 +799,25 @@ TEST(IdentityGraphTest, ResultIsIndependentOfOrderWhenHashesCollide) {
 
 }  // namespace
 }  // namespace idstitch
+
+namespace idstitch {
+namespace {
+
+TEST(IdentityGraphTest, AccountWithManyCookiesIsNotAHub) {
+  TestGraph graph;
+  // device_id's hub_cap is 200, but devices are less trusted than accounts:
+  // a heavy user's 201 churned cookies do not make their account a hub; the
+  // per-identity device limit (100) refuses the extra cookies instead.
+  std::vector<Link> links;
+  for (int i = 0; i < 201; ++i) {
+    links.push_back(graph.MakeLink("account_id:heavy", "device_id:c" + std::to_string(i)));
+  }
+  IdentityGraphResult result = graph.Build(links);
+  EXPECT_TRUE(result.hubs.empty());
+  EXPECT_FALSE(result.quarantined[graph.Node("account_id:heavy")]);
+  EXPECT_EQ(result.refused.size(), 101u);
+  EXPECT_EQ(result.components.set_size(graph.Node("account_id:heavy")), 101u);
+}
+
+}  // namespace
+}  // namespace idstitch

@@ -76,6 +76,12 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   auto path = [&](const char* name) { return absl::StrCat(out_dir, "/", name); };
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> rejects, AtomicFile::Create(path("rejects.jsonl")));
 
+  // Check --previous before reading: a typo must not cost a whole ingest.
+  if (!options.previous_dir.empty() &&
+      !std::filesystem::exists(options.previous_dir + "/identity_map.csv")) {
+    return absl::NotFoundError(absl::StrCat(
+        options.previous_dir, "/identity_map.csv: no previous identity map (--previous)"));
+  }
   StageTimer timer;
   Progress progress(options.show_progress);
   IssueSink issues(rejects.get(), kIssuesEchoed);

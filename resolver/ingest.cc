@@ -26,7 +26,8 @@ namespace {
 
 // Distinct event names kept per run; rarer ones beyond it share one bucket so
 // a free-text event column cannot grow memory without bound.
-constexpr size_t kMaxEventNames = 4096;
+// Past it, which names share the bucket depends on input order (documented).
+constexpr size_t kMaxEventNames = 10000;
 constexpr std::string_view kOtherEvent = "(other)";
 
 // One chunk's trip through the pipeline.
@@ -277,6 +278,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   // Each serial stage owns its status; `stop` tells the reader to end early.
   absl::Status read_status, absorb_status;
   std::atomic<bool> stop{false};
+  std::atomic<uint64_t> records_absorbed{0};  // for progress, read by the read stage
   size_t file_index = 0;
   uint64_t bytes_before_file = 0;
   auto read_stage = [&](tbb::flow_control& control) -> Work* {
@@ -299,7 +301,8 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
         break;
       }
       if (*more) {
-        progress.Update(result.counters.records_read, bytes_before_file + file.reader->bytes_read());
+        progress.Update(records_absorbed.load(std::memory_order_relaxed),
+                        bytes_before_file + file.reader->bytes_read());
         return work.release();
       }
       if (file.reader->empty()) {
@@ -329,6 +332,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     std::unique_ptr<Work> owned(work);
     if (!absorb_status.ok()) return;
     absorb_status = absorber.Absorb(*owned);
+    records_absorbed.store(result.counters.records_read, std::memory_order_relaxed);
     if (!absorb_status.ok()) stop.store(true);
   };
 

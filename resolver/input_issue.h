@@ -21,6 +21,9 @@ struct InputIssue {
   bool record_rejected = false;  // true: the whole record was dropped
 };
 
+// Distinct unknown field names listed in the report; the rest are "(other)".
+inline constexpr size_t kMaxIgnoredFieldNames = 1000;
+
 // Counters of one run (or one chunk of it, merged in order). std::map keeps
 // report keys sorted without a separate pass.
 struct InputCounters {
@@ -50,7 +53,11 @@ struct InputCounters {
     profile_records += other.profile_records;
     for (const auto& [k, v] : other.rejected_by_reason) rejected_by_reason[k] += v;
     for (const auto& [k, v] : other.field_errors_by_reason) field_errors_by_reason[k] += v;
-    for (const auto& [k, v] : other.ignored_fields) ignored_fields[k] += v;
+    for (const auto& [k, v] : other.ignored_fields) {
+      // Dynamic keys (one per line) must not grow memory with the log.
+      bool listed = ignored_fields.size() < kMaxIgnoredFieldNames || ignored_fields.count(k);
+      ignored_fields[listed ? k : "(other)"] += v;
+    }
     if (identifiers_by_type.size() < other.identifiers_by_type.size()) {
       identifiers_by_type.resize(other.identifiers_by_type.size());
       blocked_by_type.resize(other.blocked_by_type.size());

@@ -161,4 +161,13 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace idstitch
 
-int main(int argc, char** argv) { return idstitch::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Library code reports errors as Status; this is the last line of defence
+  // against a dependency throwing, so the user gets a message and exit 1.
+  try {
+    return idstitch::Main(argc, argv);
+  } catch (const std::exception& error) {
+    fprintf(stderr, "idstitch: internal error: %s\n", error.what());
+    return idstitch::kExitInternal;
+  }
+}

@@ -138,8 +138,9 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
     // Event counts are sorted by (identity, event id); emit by event name.
     std::vector<std::pair<std::string_view, uint64_t>> by_name;
     for (; events != activity.event_counts.end() && (events->first >> 16) == index; ++events) {
+      // Records without an event count in "records" only.
       std::string_view name = event_names[events->first & 0xffff];
-      by_name.emplace_back(name.empty() ? "(none)" : name, events->second);
+      if (!name.empty()) by_name.emplace_back(name, events->second);
     }
     std::sort(by_name.begin(), by_name.end());
     for (size_t i = 0; i < by_name.size(); ++i) {

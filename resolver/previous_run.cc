@@ -62,23 +62,22 @@ absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary
 }
 
 absl::Status LoadFirstSeen(const std::string& path, PreviousIdentities* previous) {
-  simdjson::padded_string text;
-  if (simdjson::padded_string::load(path).get(text)) return absl::OkStatus();  // optional
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document_stream stream;
-  if (parser.iterate_many(text).get(stream)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": malformed JSON lines"));
-  }
-  for (auto doc : stream) {
+  std::ifstream in(path);
+  if (!in) return absl::OkStatus();  // optional
+  // Line by line: an identity with many members makes a line of any length.
+  simdjson::dom::parser parser;
+  std::string line;
+  for (uint64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (line.empty()) continue;
+    simdjson::dom::element doc;
     std::string_view id, first_seen;
-    simdjson::ondemand::object object;
-    if (doc.get_object().get(object) || object["identity_id"].get_string().get(id)) {
+    if (parser.parse(line).get(doc) || doc["identity_id"].get_string().get(id)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": a line has no string identity_id"));
+          absl::StrCat(path, ":", line_number, ": expected a JSON object with an identity_id"));
     }
     std::string id_copy(id);
     int64_t ts;
-    if (!object["first_seen"].get_string().get(first_seen) && ParseTimestamp(first_seen, &ts)) {
+    if (!doc["first_seen"].get_string().get(first_seen) && ParseTimestamp(first_seen, &ts)) {
       previous->first_seen[id_copy] = ts;
     }
   }

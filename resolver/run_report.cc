@@ -183,7 +183,8 @@ std::string BuildReportJson(const RunReportInputs& in) {
   report["timing_seconds"] = timing;
   report["memory"] = {{"dictionary_bytes", ingest.dictionary.MemoryBytes()},
                       {"peak_rss_bytes", PeakRssBytes()}};
-  return report.dump(2) + "\n";
+  // Header names and paths are not validated as UTF-8; replace rather than throw.
+  return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string BuildTextSummary(const RunReportInputs& in) {

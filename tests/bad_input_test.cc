@@ -211,6 +211,17 @@ TEST(BadInputTest, CsvStrayQuoteRejectsOnlyItsRow) {
   EXPECT_EQ(report["records"]["assigned"], 2);
 }
 
+TEST(BadInputTest, NonUtf8HeaderNameDoesNotCrash) {
+  std::string dir = MakeTempDir("latin1-header");
+  WriteFile(dir + "/events.csv", "email,pr\xe9nom\na@example.com,Ren\xe9\nb@example.com,x\n");
+  std::string err;
+  EXPECT_EQ(RunIdstitch({"resolve", dir + "/events.csv", "--out", dir + "/out", "--quiet"}, &err),
+            0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("events.csv:2: invalid_utf8"));
+  EXPECT_TRUE(FileExists(dir + "/out/report.json"));
+}
+
 TEST(BadInputTest, CorruptGzipIsAnInputError) {
   std::string dir = MakeTempDir("corrupt-gz");
   std::string path = dir + "/events.jsonl.gz";
