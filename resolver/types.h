@@ -51,7 +51,7 @@ enum class StandardField : uint8_t {
   kIdentifier,  // an identifier field; FieldTarget::type says which type
   kIgnored,     // an unknown column: ignored and counted
 };
-inline constexpr int kNumAttributeFields = 6;  // first_name .. city
+inline constexpr int kNumPersonAttributes = 6;  // first_name .. city
 
 // Where one input column goes.
 struct FieldTarget {
@@ -80,7 +80,7 @@ struct Record {
   std::string ip;
   std::string user_agent;
   // Person attributes, indexed by StandardField::kFirstName + i; empty = missing.
-  std::string attributes[kNumAttributeFields];
+  std::string attributes[kNumPersonAttributes];
 };
 
 // An edge between two identifiers, aggregated over all the records that gave
