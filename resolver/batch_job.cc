@@ -13,6 +13,7 @@
 #include "resolver/ingest.h"
 #include "resolver/output_writers.h"
 #include "resolver/previous_run.h"
+#include "resolver/probabilistic_stage.h"
 #include "resolver/progress.h"
 #include "resolver/run_report.h"
 #include "resolver/status_macros.h"
@@ -53,7 +54,10 @@ absl::Status EnsureDirectory(const std::string& dir) {
 struct BatchJob::Impl {
   ResolverOptions options;
   std::unique_ptr<IdentifierNormalizer> normalizer;
-  std::vector<std::unique_ptr<Matcher>> matchers;
+  std::vector<std::unique_ptr<Matcher>> matchers;  // deterministic, per record
+  // Every matcher's name by matcher id: the deterministic ones, then the
+  // attribute and co-location matchers.
+  std::vector<std::string> matcher_names;
 };
 
 BatchJob::BatchJob(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -64,6 +68,9 @@ absl::StatusOr<std::unique_ptr<BatchJob>> BatchJob::Create(ResolverOptions optio
   auto impl = std::make_unique<Impl>();
   ASSIGN_OR_RETURN(impl->normalizer, IdentifierNormalizer::Create(options.normalizer));
   impl->matchers = MakeDeterministicMatchers(options.types);
+  for (const auto& matcher : impl->matchers) impl->matcher_names.emplace_back(matcher->name());
+  impl->matcher_names.emplace_back(kAttributeMatcherName);
+  impl->matcher_names.emplace_back(kColocationMatcherName);
   impl->options = std::move(options);
   return std::unique_ptr<BatchJob>(new BatchJob(std::move(impl)));
 }
@@ -94,6 +101,13 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   }
   timer.End("read_parse_match");
 
+  uint8_t attribute_matcher = static_cast<uint8_t>(impl_->matchers.size());
+  ASSIGN_OR_RETURN(ProbabilisticResult probabilistic,
+                   RunProbabilisticMatchers(options.probabilistic, ingest.probabilistic,
+                                            attribute_matcher, attribute_matcher + 1));
+  ingest.links.insert(ingest.links.end(), probabilistic.links.begin(), probabilistic.links.end());
+  timer.End("probabilistic_match");
+
   IdentityGraphResult graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);
   timer.End("graph");
 
@@ -115,7 +129,13 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   std::unique_ptr<AtomicFile> links;
   if (options.write_links) {
     ASSIGN_OR_RETURN(links, AtomicFile::Create(path("links.csv")));
-    WriteLinks(ingest.dictionary, options.types, ingest.links, graph, impl_->matchers, *links);
+    WriteLinks(ingest.dictionary, options.types, ingest.links, graph, impl_->matcher_names,
+               &probabilistic.explanations, *links);
+  }
+  std::unique_ptr<AtomicFile> model;
+  if (probabilistic.model.has_value()) {
+    ASSIGN_OR_RETURN(model, AtomicFile::Create(path("attribute_model.json")));
+    model->Append(probabilistic.model->ToJson());
   }
   WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
   ASSIGN_OR_RETURN(IdentityActivity activity,
@@ -131,7 +151,8 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
                                 &graph,
                                 &assignment,
                                 &activity,
-                                &impl_->matchers,
+                                &impl_->matcher_names,
+                                &probabilistic,
                                 previous.has_value() ? &previous_stats : nullptr,
                                 timer.stages(),
                                 issues.total()};
@@ -147,7 +168,7 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   // Commit only once everything is written; the report goes last so that its
   // presence means the rest of the run's files are in place.
   for (AtomicFile* file : {identity_map.get(), assignments.get(), identities.get(),
-                           changes.get(), links.get(), rejects.get(), report.get()}) {
+                           changes.get(), links.get(), model.get(), rejects.get(), report.get()}) {
     if (file != nullptr) RETURN_IF_ERROR(file->Commit());
   }
   return summary;

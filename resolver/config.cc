@@ -121,6 +121,15 @@ absl::Status ApplyKey(const std::string& key, const Json& value, std::string_vie
                      GetInt(value, source, key, 16, int64_t{1} << 30));
   } else if (key == "max_errors") {
     ASSIGN_OR_RETURN(options->max_errors, GetInt(value, source, key, 0, INT64_MAX));
+  } else if (key == "attribute_matcher") {
+    if (!value.is_boolean()) return ConfigError(source, key, "expected true or false");
+    options->probabilistic.attribute_matching = value.get<bool>();
+  } else if (key == "colocation") {
+    if (!value.is_boolean()) return ConfigError(source, key, "expected true or false");
+    options->probabilistic.colocation = value.get<bool>();
+  } else if (key == "link_only") {
+    if (!value.is_boolean()) return ConfigError(source, key, "expected true or false");
+    options->probabilistic.attribute.link_only = value.get<bool>();
   } else if (key == "threads") {
     ASSIGN_OR_RETURN(options->max_threads, GetInt(value, source, key, 0, 1024));
   } else {

@@ -8,7 +8,8 @@
 //   "blocked_values": [...], "blocked_regexes": [...]     // added to the defaults
 //   "use_default_blocklist": true,
 //   "max_field_length": 1024, "max_line_length": 1048576, "max_errors": 100,
-//   "threads": 0
+//   "threads": 0,
+//   "attribute_matcher": false, "colocation": false, "link_only": false
 // Unknown keys and wrong types are errors: a typo must not silently fall back
 // to a default.
 #ifndef IDSTITCH_RESOLVER_CONFIG_H_

@@ -151,7 +151,8 @@ class Absorber {
  public:
   Absorber(const ResolverOptions& options, const std::vector<std::unique_ptr<Matcher>>& matchers,
            IngestResult& result, IssueSink& issues)
-      : options_(options), matchers_(matchers), result_(result), issues_(issues) {
+      : options_(options), matchers_(matchers), result_(result), issues_(issues),
+        email_type_(options.types.Find("email")), device_type_(options.types.Find("device_id")) {
     result_.event_names.push_back("");
     event_ids_[""] = 0;
     result_.record_links_by_matcher.assign(matchers.size(), 0);
@@ -176,8 +177,11 @@ class Absorber {
         record_nodes_.push_back(
             result_.dictionary.Intern(id.type, id.value, work.hashes[hash_index++]));
       }
-      result_.spill->Write(record.record_id, record.ts, EventId(record.event),
-                           absl::MakeConstSpan(record_nodes_).subspan(node_offsets_.back()));
+      absl::Span<const NodeId> nodes =
+          absl::MakeConstSpan(record_nodes_).subspan(node_offsets_.back());
+      result_.spill->Write(record.record_id, record.ts, EventId(record.event), nodes);
+      result_.probabilistic.Collect(record, nodes, work.chunk.file_index, email_type_,
+                                    device_type_, options_.probabilistic);
     }
     for (size_t matcher = 0; matcher < work.links.size(); ++matcher) {
       result_.record_links_by_matcher[matcher] += work.links[matcher].size();
@@ -222,6 +226,8 @@ class Absorber {
   const std::vector<std::unique_ptr<Matcher>>& matchers_;
   IngestResult& result_;
   IssueSink& issues_;
+  std::optional<TypeId> email_type_;
+  std::optional<TypeId> device_type_;
   absl::flat_hash_map<std::string, uint16_t> event_ids_;
   absl::flat_hash_map<std::pair<uint64_t, uint8_t>, uint32_t> link_index_;
   std::vector<NodeId> record_nodes_;

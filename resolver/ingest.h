@@ -20,6 +20,7 @@
 #include "resolver/field_mapping.h"
 #include "resolver/input_issue.h"
 #include "resolver/options.h"
+#include "resolver/probabilistic_stage.h"
 #include "resolver/progress.h"
 #include "resolver/record_spill.h"
 
@@ -33,6 +34,7 @@ struct IngestResult {
   InputCounters counters;
   std::vector<InputIssue> file_issues;    // whole-file problems (empty files)
   std::vector<uint64_t> record_links_by_matcher;  // before aggregation
+  ProbabilisticInputs probabilistic;              // profiles and device sightings
   uint64_t bytes_read = 0;
 };
 

@@ -1,12 +1,14 @@
 // The idstitch command line: resolve, gen, eval. See README.md, "Exit codes".
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "fixtures/generator.h"
 #include "resolver/atomic_file.h"
 #include "resolver/batch_job.h"
@@ -53,6 +55,12 @@ struct ResolveFlags {
   std::string previous;
   bool links = false;
   bool quiet = false;
+  bool attribute_matcher = false;
+  bool colocation = false;
+  bool link_only = false;
+  std::string attribute_model;
+  double attribute_threshold = -1;
+  double colocation_threshold = -1;
 };
 
 int RunResolve(const ResolveFlags& flags) {
@@ -73,6 +81,30 @@ int RunResolve(const ResolveFlags& flags) {
   options.previous_dir = flags.previous;
   options.write_links = flags.links;
   options.show_progress = !flags.quiet;
+  ProbabilisticOptions& probabilistic = options.probabilistic;
+  if (flags.attribute_matcher) probabilistic.attribute_matching = true;
+  if (flags.colocation) probabilistic.colocation = true;
+  probabilistic.attribute.link_only = flags.link_only;
+  if (flags.attribute_threshold >= 0) {
+    probabilistic.attribute.match_probability_threshold = flags.attribute_threshold;
+  }
+  if (flags.colocation_threshold >= 0) {
+    probabilistic.colocation_options.threshold = flags.colocation_threshold;
+  }
+  if (!flags.attribute_model.empty()) {
+    std::ifstream in(flags.attribute_model);
+    if (!in) {
+      return Fail(absl::InvalidArgumentError(flags.attribute_model + ": cannot read model"));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<AttributeModel> model = AttributeModel::FromJson(text.str());
+    if (!model.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat(flags.attribute_model, ": ", model.status().message())));
+    }
+    probabilistic.attribute_model = *std::move(model);
+  }
 
   absl::StatusOr<std::unique_ptr<BatchJob>> job = BatchJob::Create(std::move(options));
   if (!job.ok()) return Fail(job.status());
@@ -128,6 +160,20 @@ int Main(int argc, char** argv) {
   resolve_cmd->add_option("--previous", resolve.previous, "Previous output directory whose IDs to keep");
   resolve_cmd->add_flag("--links", resolve.links, "Also write links.csv");
   resolve_cmd->add_flag("--quiet", resolve.quiet, "No progress or summary on stderr");
+  resolve_cmd->add_flag("--attribute-matcher", resolve.attribute_matcher,
+                        "Run the attribute (Fellegi-Sunter) matcher on person attributes");
+  resolve_cmd->add_flag("--colocation", resolve.colocation,
+                        "Run the device co-location matcher (ip, user_agent, ts)");
+  resolve_cmd->add_flag("--link-only", resolve.link_only,
+                        "Attribute matcher: link records across input files only");
+  resolve_cmd->add_option("--attribute-model", resolve.attribute_model,
+                          "Use this trained attribute model (attribute_model.json) instead of training");
+  resolve_cmd->add_option("--attribute-threshold", resolve.attribute_threshold,
+                          "Attribute matcher: minimum match probability (default 0.9)")
+      ->check(CLI::Range(0.0, 1.0));
+  resolve_cmd->add_option("--colocation-threshold", resolve.colocation_threshold,
+                          "Co-location matcher: minimum probability (default 0.9)")
+      ->check(CLI::Range(0.0, 1.0));
 
   GeneratorOptions gen;
   std::string gen_out;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "matchers/identifier_normalizer.h"
 #include "resolver/identifier_types.h"
+#include "resolver/probabilistic_stage.h"
 
 namespace idstitch {
 
@@ -48,6 +49,10 @@ struct ResolverOptions {
   std::string previous_dir;
   // Progress on stderr; off when false or stderr is not a terminal.
   bool show_progress = true;
+  // The attribute (Fellegi-Sunter) and device co-location matchers: off by
+  // default (see ProbabilisticOptions); their links rank below every
+  // deterministic link.
+  ProbabilisticOptions probabilistic;
 };
 
 // InvalidArgument if the options are inconsistent (a limit out of range, a

@@ -186,10 +186,13 @@ void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out) {
 
 void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
                 const std::vector<Link>& links, const IdentityGraphResult& graph,
-                const std::vector<std::unique_ptr<Matcher>>& matchers, AtomicFile& out) {
+                const std::vector<std::string>& matcher_names,
+                const absl::flat_hash_map<std::tuple<NodeId, NodeId, uint8_t>, std::string>*
+                    explanations,
+                AtomicFile& out) {
   out.Append(
       "identifier_type_a,identifier_a,identifier_type_b,identifier_b,matcher,kind,score,"
-      "evidence,first_seen,last_seen,outcome\n");
+      "evidence,first_seen,last_seen,outcome,explanation\n");
   std::string row;
   for (size_t i = 0; i < links.size(); ++i) {
     const Link& link = links[i];
@@ -200,11 +203,17 @@ void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegi
       AppendCsvField(dictionary.value(node), &row);
       row.push_back(',');
     }
-    absl::StrAppend(&row, AsAbsl(matchers[link.matcher]->name()), ",",
+    absl::StrAppend(&row, matcher_names[link.matcher], ",",
                     link.kind == LinkKind::kDeterministic ? "deterministic" : "probabilistic",
                     ",", link.score, ",", link.evidence, ",", FormatTimestamp(link.first_seen),
                     ",", FormatTimestamp(link.last_seen), ",", AsAbsl(OutcomeName(graph.outcomes[i])),
-                    "\n");
+                    ",");
+    if (explanations != nullptr) {
+      auto it = explanations->find({std::min(link.a, link.b), std::max(link.a, link.b),
+                                    link.matcher});
+      if (it != explanations->end()) AppendCsvField(it->second, &row);
+    }
+    row.push_back('\n');
     out.Append(row);
   }
 }

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "graph/identity_assignment.h"
 #include "graph/identity_graph.h"
@@ -56,11 +58,16 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
 // changes.jsonl: {"change":"new"|"merged"|"split", ...}
 void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out);
 
-// links.csv: every aggregated link in canonical merge order and its outcome
-// (applied, redundant, refused, hub).
+// links.csv: every aggregated link in canonical merge order, its outcome
+// (applied, redundant, refused, hub) and, for probabilistic links, why.
+// `explanations` (may be null) holds why probabilistic links were made, keyed
+// by (min node, max node, matcher).
 void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
                 const std::vector<Link>& links, const IdentityGraphResult& graph,
-                const std::vector<std::unique_ptr<Matcher>>& matchers, AtomicFile& out);
+                const std::vector<std::string>& matcher_names,
+                const absl::flat_hash_map<std::tuple<NodeId, NodeId, uint8_t>, std::string>*
+                    explanations,
+                AtomicFile& out);
 
 }  // namespace idstitch
 

@@ -45,7 +45,7 @@ Json SizeHistogram(const IdentityAssignment& assignment, const Identity** larges
 
 Json LinksSection(const RunReportInputs& in) {
   const IngestResult& ingest = *in.ingest;
-  const auto& matchers = *in.matchers;
+  const auto& matchers = *in.matcher_names;
   std::vector<uint64_t> distinct(matchers.size(), 0), applied(matchers.size(), 0),
       refused(matchers.size(), 0);
   for (size_t i = 0; i < ingest.links.size(); ++i) {
@@ -56,8 +56,10 @@ Json LinksSection(const RunReportInputs& in) {
   }
   Json by_matcher = Json::object();
   for (size_t m = 0; m < matchers.size(); ++m) {
-    by_matcher[std::string(matchers[m]->name())] = {
-        {"record_links", ingest.record_links_by_matcher[m]},
+    uint64_t record_links =
+        m < ingest.record_links_by_matcher.size() ? ingest.record_links_by_matcher[m] : 0;
+    by_matcher[matchers[m]] = {
+        {"record_links", record_links},
         {"distinct", distinct[m]},
         {"applied", applied[m]},
         {"refused", refused[m]}};
@@ -86,7 +88,7 @@ Json ProtectionSection(const RunReportInputs& in) {
     refused_examples.push_back(
         {{"a", Describe(dictionary, types, refused.link.a)},
          {"b", Describe(dictionary, types, refused.link.b)},
-         {"matcher", std::string((*in.matchers)[refused.link.matcher]->name())},
+         {"matcher", (*in.matcher_names)[refused.link.matcher]},
          {"limit", types.spec(refused.limited_type).name},
          {"count_a", refused.count_a},
          {"count_b", refused.count_b}});
@@ -104,6 +106,32 @@ Json ProtectionSection(const RunReportInputs& in) {
           {"refused_examples", refused_examples},
           {"quarantined_hubs", in.graph->hubs.size()},
           {"hubs", hubs}};
+}
+
+Json ProbabilisticSection(const RunReportInputs& in) {
+  const ProbabilisticResult& result = *in.probabilistic;
+  const ProbabilisticInputs& inputs = in.ingest->probabilistic;
+  const BlockingStats& blocking = result.blocking;
+  const ColocationStats& colocation = result.colocation;
+  return {{"attribute",
+           {{"profiles", inputs.profiles.size()},
+            {"candidate_pairs", blocking.candidate_pairs},
+            {"pairs_per_rule", blocking.pairs_per_rule},
+            {"blocks_capped", blocking.blocks_capped},
+            {"pairs_lost_to_cap", blocking.pairs_lost_to_cap},
+            {"largest_block", blocking.largest_block},
+            {"pair_links", result.attribute_pair_links}}},
+          {"colocation",
+           {{"sightings", colocation.sightings},
+            {"sightings_untimed", colocation.sightings_untimed},
+            {"sightings_automated", colocation.sightings_automated},
+            {"devices", colocation.devices},
+            {"ips", colocation.ips},
+            {"ips_blocked_over_cap", colocation.ips_blocked_over_cap},
+            {"candidate_pairs", colocation.candidate_pairs},
+            {"pairs_over_threshold", colocation.pairs_over_threshold},
+            {"devices_over_partner_cap", colocation.devices_over_partner_cap},
+            {"pair_links", result.colocation_pair_links}}}};
 }
 
 }  // namespace
@@ -164,6 +192,7 @@ std::string BuildReportJson(const RunReportInputs& in) {
                            {"blocked_by_type", blocked}};
   report["links"] = LinksSection(in);
   report["merge_protection"] = ProtectionSection(in);
+  report["probabilistic"] = ProbabilisticSection(in);
   report["identities"] = {{"count", in.assignment->identities.size()},
                           {"size_histogram", histogram},
                           {"largest", largest_json}};

@@ -16,6 +16,7 @@
 #include "resolver/ingest.h"
 #include "resolver/output_writers.h"
 #include "resolver/previous_run.h"
+#include "resolver/probabilistic_stage.h"
 
 namespace idstitch {
 
@@ -26,7 +27,8 @@ struct RunReportInputs {
   const IdentityGraphResult* graph;
   const IdentityAssignment* assignment;
   const IdentityActivity* activity;
-  const std::vector<std::unique_ptr<Matcher>>* matchers;
+  const std::vector<std::string>* matcher_names;
+  const ProbabilisticResult* probabilistic;
   const PreviousRunStats* previous;  // null without --previous
   std::vector<std::pair<std::string, double>> stage_seconds;
   uint64_t issues_total = 0;

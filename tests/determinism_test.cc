@@ -21,11 +21,14 @@ constexpr const char* kDeterministicFiles[] = {"identity_map.csv", "assignments.
                                                "identities.jsonl", "changes.jsonl",
                                                "links.csv", "rejects.jsonl"};
 
-std::string Resolve(const std::string& input, const std::string& out, int threads) {
+std::string Resolve(const std::string& input, const std::string& out, int threads,
+                    bool probabilistic = false) {
   ResolverOptions options;
   options.show_progress = false;
   options.max_threads = threads;
   options.write_links = true;
+  options.probabilistic.attribute_matching = probabilistic;
+  options.probabilistic.colocation = probabilistic;
   auto job = BatchJob::Create(options);
   EXPECT_TRUE(job.ok()) << job.status();
   auto summary = (*job)->Run({input}, out);
@@ -73,6 +76,34 @@ TEST_F(DeterminismTest, OneAndManyThreadsGiveIdenticalOutputs) {
   }
   EXPECT_EQ(ReportWithoutMeasurements(one), ReportWithoutMeasurements(many));
   EXPECT_GT(ReadFile(one + "/identity_map.csv").size(), 1000u);
+}
+
+TEST_F(DeterminismTest, ProbabilisticMatchersAreDeterministicToo) {
+  std::string input = *data_dir_ + "/events.jsonl";
+  std::string one = Resolve(input, MakeTempDir("det-p1"), 1, true);
+  std::string many = Resolve(input, MakeTempDir("det-p4"), 4, true);
+  for (const char* file : kDeterministicFiles) {
+    EXPECT_EQ(ReadFile(one + "/" + file), ReadFile(many + "/" + file)) << file;
+  }
+  EXPECT_EQ(ReadFile(one + "/attribute_model.json"), ReadFile(many + "/attribute_model.json"));
+  // The probabilistic matchers did run and link.
+  EXPECT_NE(ReadFile(one + "/links.csv").find("attribute_fellegi_sunter"), std::string::npos);
+  EXPECT_NE(ReadFile(one + "/links.csv").find("device_colocation"), std::string::npos);
+
+  std::istringstream in(ReadFile(input));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::mt19937_64 rng(9);
+  std::shuffle(lines.begin(), lines.end(), rng);
+  std::string shuffled_input = MakeTempDir("det-p-shuffled-in") + "/events.jsonl";
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  WriteFile(shuffled_input, text);
+  std::string shuffled = Resolve(shuffled_input, MakeTempDir("det-p-shuffled"), 2, true);
+  for (const char* file : {"identity_map.csv", "identities.jsonl", "links.csv",
+                           "attribute_model.json"}) {
+    EXPECT_EQ(ReadFile(one + "/" + file), ReadFile(shuffled + "/" + file)) << file;
+  }
 }
 
 TEST_F(DeterminismTest, ShuffledInputGivesIdenticalIdentities) {
