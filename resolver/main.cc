@@ -56,7 +56,7 @@ struct ResolveFlags {
   bool links = false;
   bool quiet = false;
   bool attribute_matcher = false;
-  bool colocation = false;
+  bool no_colocation = false;
   bool link_only = false;
   std::string attribute_model;
   double attribute_threshold = -1;
@@ -83,7 +83,7 @@ int RunResolve(const ResolveFlags& flags) {
   options.show_progress = !flags.quiet;
   ProbabilisticOptions& probabilistic = options.probabilistic;
   if (flags.attribute_matcher) probabilistic.attribute_matching = true;
-  if (flags.colocation) probabilistic.colocation = true;
+  if (flags.no_colocation) probabilistic.colocation = false;
   probabilistic.attribute.link_only = flags.link_only;
   if (flags.attribute_threshold >= 0) {
     probabilistic.attribute.match_probability_threshold = flags.attribute_threshold;
@@ -162,8 +162,8 @@ int Main(int argc, char** argv) {
   resolve_cmd->add_flag("--quiet", resolve.quiet, "No progress or summary on stderr");
   resolve_cmd->add_flag("--attribute-matcher", resolve.attribute_matcher,
                         "Run the attribute (Fellegi-Sunter) matcher on person attributes");
-  resolve_cmd->add_flag("--colocation", resolve.colocation,
-                        "Run the device co-location matcher (ip, user_agent, ts)");
+  resolve_cmd->add_flag("--no-colocation", resolve.no_colocation,
+                        "Do not run the device co-location matcher (ip, user_agent, ts)");
   resolve_cmd->add_flag("--link-only", resolve.link_only,
                         "Attribute matcher: link records across input files only");
   resolve_cmd->add_option("--attribute-model", resolve.attribute_model,

@@ -49,9 +49,9 @@ struct ResolverOptions {
   std::string previous_dir;
   // Progress on stderr; off when false or stderr is not a terminal.
   bool show_progress = true;
-  // The attribute (Fellegi-Sunter) and device co-location matchers: off by
-  // default (see ProbabilisticOptions); their links rank below every
-  // deterministic link.
+  // The attribute (Fellegi-Sunter) matcher, off by default, and the device
+  // co-location matcher, on (see ProbabilisticOptions); their links rank below
+  // every deterministic link.
   ProbabilisticOptions probabilistic;
 };
 

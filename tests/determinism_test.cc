@@ -28,7 +28,6 @@ std::string Resolve(const std::string& input, const std::string& out, int thread
   options.max_threads = threads;
   options.write_links = true;
   options.probabilistic.attribute_matching = probabilistic;
-  options.probabilistic.colocation = probabilistic;
   auto job = BatchJob::Create(options);
   EXPECT_TRUE(job.ok()) << job.status();
   auto summary = (*job)->Run({input}, out);

@@ -14,16 +14,18 @@ using testing::MakeTempDir;
 using testing::ReadFile;
 using testing::RunIdstitch;
 
-// Measured on exactly this data (gen --people 20000 --seed 7, deterministic
-// matchers only): pairwise precision 0.9745, recall 0.8186, B-cubed F1 0.9023.
+// Measured on exactly this data (gen --people 20000 --seed 7, default
+// matchers: deterministic + co-location): pairwise precision 0.9736, recall
+// 0.8292, B-cubed F1 0.9065 (deterministic only: 0.9745 / 0.8186 / 0.9023).
 // The floors sit 1-2 points under, so a regression fails CI while a change of
 // the generator's randomness does not. Recall is capped by design near 0.82:
 // about 10% of records are on devices that never authenticate, which only the
-// (future) co-location matcher can link; precision is capped by anonymous
-// events on shared household tablets.
+// co-location matcher can link, and it links only churned cookies and
+// home+office pairs; precision is capped by anonymous events on shared
+// household tablets.
 constexpr double kMinPairwisePrecision = 0.96;
-constexpr double kMinPairwiseRecall = 0.80;
-constexpr double kMinBCubedF1 = 0.89;
+constexpr double kMinPairwiseRecall = 0.815;
+constexpr double kMinBCubedF1 = 0.895;
 
 TEST(EndToEndTest, GenResolveEvalMeetsAccuracyFloor) {
   std::string dir = MakeTempDir("e2e");
