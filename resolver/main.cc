@@ -14,6 +14,7 @@
 #include "resolver/batch_job.h"
 #include "resolver/config.h"
 #include "resolver/evaluation.h"
+#include "resolver/explain.h"
 
 namespace idstitch {
 namespace {
@@ -192,6 +193,15 @@ int Main(int argc, char** argv) {
   eval_cmd->add_option("--assignments", assignments, "CSV record_id,identity_id")->required();
   eval_cmd->add_option("--out", eval_out, "Also write the scores as JSON here");
 
+  std::string explain_out, explain_a, explain_b;
+  CLI::App* explain_cmd =
+      app.add_subcommand("explain", "Why two identifiers are (or are not) one identity");
+  explain_cmd->add_option("--out", explain_out, "Output directory of a resolve run with --links")
+      ->required();
+  explain_cmd->add_option("a", explain_a, "type:value (normalized, as in identity_map.csv)")
+      ->required();
+  explain_cmd->add_option("b", explain_b, "type:value")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -201,6 +211,12 @@ int Main(int argc, char** argv) {
   if (resolve_cmd->parsed()) return RunResolve(resolve);
   if (gen_cmd->parsed()) return RunGen(gen, gen_out, gen_quiet);
   if (eval_cmd->parsed()) return RunEval(truth, assignments, eval_out);
+  if (explain_cmd->parsed()) {
+    absl::StatusOr<std::string> text = ExplainIdentifiers(explain_out, explain_a, explain_b);
+    if (!text.ok()) return Fail(text.status());
+    fputs(text->c_str(), stdout);
+    return kExitOk;
+  }
   return kExitUsage;
 }
 
