@@ -59,6 +59,16 @@ std::string ExplainColocation(const ColocationLink& link) {
       link.ua_llr, link.time_llr);
 }
 
+// Level 0 of every field is "else" (present on both sides and different);
+// kNullLevel is missing. Two records whose first names and birth dates are
+// both present and both different are two members of one household, however
+// much else (surname, address, postcode, city) they share.
+bool HasPersonEvidence(const AttributeLink& link) {
+  int8_t first_name = link.levels[static_cast<int>(AttributeField::kFirstName)];
+  int8_t dob = link.levels[static_cast<int>(AttributeField::kDob)];
+  return !(first_name == 0 && dob == 0);
+}
+
 // Profiles in a canonical order, so that training (random pairs drawn by
 // index) does not depend on input order: sorted by their compared fields;
 // profiles equal in all of them compare alike, so their order cannot matter.
@@ -97,6 +107,10 @@ absl::Status RunAttributeMatcher(const ProbabilisticOptions& options,
                                    &result.blocking));
   result.attribute_pair_links = links.size();
   for (const AttributeLink& link : links) {
+    if (options.require_person_evidence && !HasPersonEvidence(link)) {
+      ++result.attribute_household_guarded;
+      continue;
+    }
     NodeId a = anchors[link.a];
     NodeId b = anchors[link.b];
     if (a == b) continue;  // two profiles of one identifier

@@ -42,6 +42,11 @@ struct ProbabilisticOptions {
   bool colocation = true;
   AttributeMatcherOptions attribute;
   ColocationOptions colocation_options;
+  // Household guard: refuse an attribute link whose first names and birth
+  // dates are both present and both disagree. Household members share
+  // surname, address, postcode and city, whose agreement alone would
+  // otherwise outweigh everything (the model assumes independent fields).
+  bool require_person_evidence = true;
   // A trained model to use instead of training on this run's profiles.
   std::optional<AttributeModel> attribute_model;
 };
@@ -71,6 +76,7 @@ struct ProbabilisticResult {
   BlockingStats blocking;
   ColocationStats colocation;
   uint64_t attribute_pair_links = 0;   // profile pairs accepted
+  uint64_t attribute_household_guarded = 0;  // of those, dropped by the household guard
   uint64_t colocation_pair_links = 0;  // device pairs accepted
 };
 

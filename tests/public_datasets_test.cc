@@ -62,8 +62,9 @@ struct Case {
   std::string id_column;
   std::string truth_column;  // empty: Febrl's rec-N
   bool link_only;
-  // Measured when set (README): Febrl3 0.9985, Febrl4 0.9984, fake_1000 0.9727;
-  // floors ~0.005 under. The aims are 0.99 / 0.99 / 0.90.
+  // Measured when set (README, with the household guard): Febrl3 0.9966,
+  // Febrl4 0.9960, fake_1000 0.9727; floors ~0.003-0.008 under. The issue's
+  // aims are 0.99 / 0.99 / 0.90.
   double min_f1;
 };
 
@@ -93,10 +94,10 @@ TEST(PublicDatasetsTest, AttributeMatcherThroughThePipeline) {
     GTEST_SKIP() << "public data sets not found at " << DataDir();
   }
   std::vector<Case> cases = {
-      {"febrl3", {DataDir() + "/febrl/dataset3.csv"}, kFebrlFields, "rec_id", "", false, 0.995},
+      {"febrl3", {DataDir() + "/febrl/dataset3.csv"}, kFebrlFields, "rec_id", "", false, 0.993},
       {"febrl4",
        {DataDir() + "/febrl/dataset4a.csv", DataDir() + "/febrl/dataset4b.csv"},
-       kFebrlFields, "rec_id", "", true, 0.995},
+       kFebrlFields, "rec_id", "", true, 0.993},
       {"fake_1000",
        {DataDir() + "/splink/fake_1000.csv"},
        {{"unique_id", "record_id"}, {"surname", "last_name"}},
