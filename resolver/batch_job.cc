@@ -102,8 +102,11 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   timer.End("read_parse_match");
 
   uint8_t attribute_matcher = static_cast<uint8_t>(impl_->matchers.size());
+  ProbabilisticOptions probabilistic_options = options.probabilistic;
+  probabilistic_options.attribute.max_threads = options.max_threads;
+  probabilistic_options.colocation_options.max_threads = options.max_threads;
   ASSIGN_OR_RETURN(ProbabilisticResult probabilistic,
-                   RunProbabilisticMatchers(options.probabilistic, ingest.probabilistic,
+                   RunProbabilisticMatchers(probabilistic_options, ingest.probabilistic,
                                             attribute_matcher, attribute_matcher + 1));
   ingest.links.insert(ingest.links.end(), probabilistic.links.begin(), probabilistic.links.end());
   timer.End("probabilistic_match");

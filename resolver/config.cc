@@ -201,6 +201,21 @@ absl::Status ValidateOptions(const ResolverOptions& options) {
   }
   if (options.max_errors < 0) return absl::InvalidArgumentError("max_errors must be >= 0");
   if (options.max_threads < 0) return absl::InvalidArgumentError("threads must be >= 0");
+  // Checked here, before any input is read, not when the matchers start.
+  if (options.probabilistic.attribute_matching) {
+    absl::Status status = ValidateAttributeMatcherOptions(options.probabilistic.attribute);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute matcher (--attribute-threshold, --link-only): ", status.message()));
+    }
+  }
+  if (options.probabilistic.colocation) {
+    absl::Status status = ValidateColocationOptions(options.probabilistic.colocation_options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("co-location matcher (--colocation-threshold): ", status.message()));
+    }
+  }
   return FieldMapping::Create(options.types, options.field_map).status();
 }
 

@@ -46,6 +46,9 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ReadCsv(const std::string&
     }
     rows.push_back(fields);
   }
+  if (!row.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unterminated quoted field at the end"));
+  }
   return rows;
 }
 
@@ -77,25 +80,31 @@ absl::StatusOr<std::string> ExplainIdentifiers(const std::string& out_dir, const
   }
   absl::StatusOr<std::vector<std::vector<std::string>>> link_rows =
       ReadCsv(out_dir + "/links.csv", 11);
-  if (!link_rows.ok()) {
+  if (absl::IsNotFound(link_rows.status())) {
     return absl::NotFoundError(absl::StrCat(link_rows.status().message(),
                                             " (run idstitch resolve with --links)"));
   }
+  if (!link_rows.ok()) return link_rows.status();
   std::vector<LinkRow> links;
   for (const auto& row : *link_rows) {
     links.push_back({row[0] + ":" + row[1], row[2] + ":" + row[3], row[4], row[5], row[6], row[7],
                      row[10], row.size() > 11 ? row[11] : ""});
   }
 
-  const std::string& identity_a = identity_of[a];
-  const std::string& identity_b = identity_of[b];
+  // Copies: the lookups below must not insert into the map they read.
+  const std::string identity_a = identity_of.at(a);
+  const std::string identity_b = identity_of.at(b);
+  auto identity = [&](const std::string& id) -> std::string {
+    auto it = identity_of.find(id);
+    return it == identity_of.end() ? "" : it->second;
+  };
   std::string text = absl::StrCat(a, " is in ", identity_a, "\n", b, " is in ", identity_b, "\n");
   if (identity_a != identity_b) {
     text += "They are apart.";
     bool reason = false;
     for (const LinkRow& link : links) {
-      bool between = (identity_of[link.a] == identity_a && identity_of[link.b] == identity_b) ||
-                     (identity_of[link.a] == identity_b && identity_of[link.b] == identity_a);
+      bool between = (identity(link.a) == identity_a && identity(link.b) == identity_b) ||
+                     (identity(link.a) == identity_b && identity(link.b) == identity_a);
       bool hub = link.outcome == "hub" && (link.a == a || link.b == a || link.a == b || link.b == b);
       if ((between && link.outcome == "refused") || hub) {
         if (!reason) text += " Links that would have joined them:\n";

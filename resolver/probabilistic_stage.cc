@@ -28,16 +28,22 @@ class LinkAggregator {
     if (added) {
       result.links.push_back({a, b, matcher, LinkKind::kProbabilistic, static_cast<float>(score),
                               0, first_seen, last_seen});
+      best_score_.push_back(score);
     }
     Link& link = result.links[it->second];
     ++link.evidence;
-    bool better = added || score > link.score;
-    link.score = std::max(link.score, static_cast<float>(score));
+    // Compared in double: the float in Link would let a lower score win.
+    bool better = added || score > best_score_[it->second];
+    if (better) {
+      best_score_[it->second] = score;
+      link.score = static_cast<float>(score);
+    }
     return better;
   }
 
  private:
   absl::flat_hash_map<LinkKey, size_t> index_;
+  std::vector<double> best_score_;  // parallel to result.links
 };
 
 std::string ExplainAttributes(const AttributeModel& model, const AttributeLink& link) {
@@ -172,7 +178,11 @@ void ProbabilisticInputs::Collect(const Record& record, absl::Span<const NodeId>
   }
   if (options.colocation && device_type.has_value() && !record.ip.empty()) {
     uint64_t ip_hash = HashIp(record.ip);
-    int64_t day = record.ts == kNoTimestamp ? -1 : record.ts / kSecondsPerDay;
+    // Floor division, and untimed sightings in a day of their own.
+    int64_t day = record.ts == kNoTimestamp
+                      ? INT64_MIN
+                      : (record.ts >= 0 ? record.ts / kSecondsPerDay
+                                        : -((-record.ts + kSecondsPerDay - 1) / kSecondsPerDay));
     for (size_t slot = 0; slot < record.identifiers.size(); ++slot) {
       if (record.identifiers[slot].type != *device_type) continue;
       // One sighting per device, IP and day: the matcher's resolution, and

@@ -156,6 +156,13 @@ TEST(BadInputTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(RunIdstitch({"resolve", "x.jsonl", "--out", "o", "--threads", "-3"}), 2);
   EXPECT_EQ(RunIdstitch({"resolve", "x.jsonl", "--out", "o", "--field", "novalue"}), 2);
   EXPECT_EQ(RunIdstitch({"frobnicate"}), 2);
+  // Probabilistic options are checked before any input is read.
+  std::string err;
+  EXPECT_EQ(RunIdstitch({"resolve", "missing.jsonl", "--out", "o", "--attribute-matcher",
+                         "--attribute-threshold", "1"},
+                        &err),
+            2);
+  EXPECT_THAT(err, HasSubstr("--attribute-threshold"));
 }
 
 TEST(BadInputTest, OverlongFieldAndLineAreRejected) {
