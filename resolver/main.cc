@@ -170,7 +170,7 @@ int Main(int argc, char** argv) {
   resolve_cmd->add_option("--attribute-model", resolve.attribute_model,
                           "Use this trained attribute model (attribute_model.json) instead of training");
   resolve_cmd->add_option("--attribute-threshold", resolve.attribute_threshold,
-                          "Attribute matcher: minimum match probability (default 0.9)")
+                          "Attribute matcher: minimum match probability (default 0.99)")
       ->check(CLI::Range(0.0, 1.0));
   resolve_cmd->add_option("--colocation-threshold", resolve.colocation_threshold,
                           "Co-location matcher: minimum probability (default 0.9)")
