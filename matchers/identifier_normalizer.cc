@@ -1,5 +1,7 @@
 #include "matchers/identifier_normalizer.h"
 
+#include "resolver/absl_compat.h"
+
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
@@ -25,14 +27,6 @@ constexpr std::string_view kGooglemailDomain = "googlemail.com";
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Debian's Abseil is built with its own absl::string_view (not an alias of
-// std::string_view), so absl APIs need an explicit conversion.
-absl::string_view ToAbsl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-std::string_view FromAbsl(absl::string_view s) {
-  return std::string_view(s.data(), s.size());
-}
 
 bool HasAsciiWhitespace(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -107,7 +101,7 @@ struct IdentifierNormalizer::Impl {
 
   bool IsBlockedValue(std::string_view value) const {
     return value.size() <= max_blocked_value_size &&
-           blocked_values.contains(ToAbsl(value));
+           blocked_values.contains(AsAbsl(value));
   }
   bool MatchesBlockedRegex(std::string_view value) const {
     return blocked_regexes != nullptr &&
@@ -175,7 +169,7 @@ NormalizeOutcome IdentifierNormalizer::Normalize(NormalizerKind kind,
                                                  std::string* out,
                                                  std::string* why) const {
   const std::string_view trimmed =
-      FromAbsl(absl::StripAsciiWhitespace(ToAbsl(raw)));
+      AsStd(absl::StripAsciiWhitespace(AsAbsl(raw)));
   if (trimmed.empty()) {
     out->clear();
     return NormalizeOutcome::kEmpty;
@@ -193,7 +187,7 @@ NormalizeOutcome IdentifierNormalizer::Normalize(NormalizerKind kind,
   if (outcome == NormalizeOutcome::kInvalid) {
     // Rare path, so the copy is fine: "00000000000" is junk, not a typo.
     if (impl_->blocked_regexes != nullptr) {
-      const std::string lowered = absl::AsciiStrToLower(ToAbsl(trimmed));
+      const std::string lowered = absl::AsciiStrToLower(AsAbsl(trimmed));
       if (impl_->MatchesBlockedRegex(lowered)) {
         return NormalizeOutcome::kBlocked;
       }
