@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/status_matchers.h"
+#include "tests/test_support.h"
 
 namespace idstitch {
 namespace {
@@ -17,30 +18,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// A fresh, empty directory for the running test.
-std::string TestDir() {
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                              "atomic_file_test" / info->name();
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-std::vector<std::string> DirectoryEntries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::DirectoryEntries;
 
 void WriteBytes(const std::string& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary);
@@ -48,7 +26,7 @@ void WriteBytes(const std::string& path, std::string_view content) {
 }
 
 TEST(AtomicFileTest, CommitMakesTheFileAppearWithItsContent) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/identity_map.tsv";
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
   ASSERT_TRUE(file.ok()) << file.status();
@@ -57,13 +35,13 @@ TEST(AtomicFileTest, CommitMakesTheFileAppearWithItsContent) {
   (*file)->Append("email:a@x.com\tI1\n");
   EXPECT_FALSE(std::filesystem::exists(path));  // not before Commit
   ASSERT_TRUE((*file)->Commit().ok());
-  EXPECT_EQ(ReadBytes(path), "identifier\tidentity\nemail:a@x.com\tI1\n");
+  EXPECT_EQ(testing::ReadFile(path), "identifier\tidentity\nemail:a@x.com\tI1\n");
   file->reset();
   EXPECT_THAT(DirectoryEntries(dir), ElementsAre("identity_map.tsv"));  // no temp left
 }
 
 TEST(AtomicFileTest, EmptyCommitCreatesAnEmptyFile) {
-  std::string path = TestDir() + "/empty.csv";
+  std::string path = testing::CurrentTestDir() + "/empty.csv";
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
   ASSERT_TRUE(file.ok()) << file.status();
   ASSERT_TRUE((*file)->Commit().ok());
@@ -72,7 +50,7 @@ TEST(AtomicFileTest, EmptyCommitCreatesAnEmptyFile) {
 }
 
 TEST(AtomicFileTest, LargeContentIsWrittenWhole) {
-  std::string path = TestDir() + "/big.csv";
+  std::string path = testing::CurrentTestDir() + "/big.csv";
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
   ASSERT_TRUE(file.ok()) << file.status();
   std::string expected;
@@ -82,11 +60,11 @@ TEST(AtomicFileTest, LargeContentIsWrittenWhole) {
     expected += line;
   }
   ASSERT_TRUE((*file)->Commit().ok());
-  EXPECT_EQ(ReadBytes(path), expected);
+  EXPECT_EQ(testing::ReadFile(path), expected);
 }
 
 TEST(AtomicFileTest, DestroyingWithoutCommitLeavesNothing) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";
   {
     absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
@@ -99,7 +77,7 @@ TEST(AtomicFileTest, DestroyingWithoutCommitLeavesNothing) {
 }
 
 TEST(AtomicFileTest, DestroyingWithoutCommitKeepsTheOldFile) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";
   WriteBytes(path, "old\n");
   {
@@ -107,27 +85,27 @@ TEST(AtomicFileTest, DestroyingWithoutCommitKeepsTheOldFile) {
     ASSERT_TRUE(file.ok()) << file.status();
     (*file)->Append("new\n");
   }
-  EXPECT_EQ(ReadBytes(path), "old\n");
+  EXPECT_EQ(testing::ReadFile(path), "old\n");
   EXPECT_THAT(DirectoryEntries(dir), ElementsAre("out.tsv"));
 }
 
 TEST(AtomicFileTest, CommitReplacesAnExistingFile) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";
   WriteBytes(path, "old content\n");
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
   ASSERT_TRUE(file.ok()) << file.status();
   (*file)->Append(std::string(2 << 20, 'n'));  // past the internal buffer
   (*file)->Append("\n");
-  EXPECT_EQ(ReadBytes(path), "old content\n");  // old content until Commit
+  EXPECT_EQ(testing::ReadFile(path), "old content\n");  // old content until Commit
   ASSERT_TRUE((*file)->Commit().ok());
-  EXPECT_EQ(ReadBytes(path), std::string(2 << 20, 'n') + "\n");
+  EXPECT_EQ(testing::ReadFile(path), std::string(2 << 20, 'n') + "\n");
   file->reset();
   EXPECT_THAT(DirectoryEntries(dir), ElementsAre("out.tsv"));
 }
 
 TEST(AtomicFileTest, TwoFilesInOneDirectory) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   absl::StatusOr<std::unique_ptr<AtomicFile>> a = AtomicFile::Create(dir + "/a.csv");
   absl::StatusOr<std::unique_ptr<AtomicFile>> b = AtomicFile::Create(dir + "/b.csv");
   ASSERT_TRUE(a.ok() && b.ok());
@@ -135,19 +113,19 @@ TEST(AtomicFileTest, TwoFilesInOneDirectory) {
   (*b)->Append("b");
   ASSERT_TRUE((*b)->Commit().ok());
   ASSERT_TRUE((*a)->Commit().ok());
-  EXPECT_EQ(ReadBytes(dir + "/a.csv"), "a");
-  EXPECT_EQ(ReadBytes(dir + "/b.csv"), "b");
+  EXPECT_EQ(testing::ReadFile(dir + "/a.csv"), "a");
+  EXPECT_EQ(testing::ReadFile(dir + "/b.csv"), "b");
 }
 
 TEST(AtomicFileTest, CreateInMissingDirectoryIsUnavailable) {
-  std::string path = TestDir() + "/missing/out.tsv";
+  std::string path = testing::CurrentTestDir() + "/missing/out.tsv";
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
   EXPECT_THAT(file, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(std::string(file.status().message()), HasSubstr(path));
 }
 
 TEST(AtomicFileTest, FailedRenameIsUnavailableAndLeavesNoTempFile) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out";
   std::filesystem::create_directories(path + "/occupied");  // a non-empty directory
   absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);

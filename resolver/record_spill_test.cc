@@ -10,30 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/status_matchers.h"
+#include "tests/test_support.h"
 
 namespace idstitch {
 namespace {
 
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
-
-// A fresh, empty directory for the running test.
-std::string TestDir() {
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                              "record_spill_test" / info->name();
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-std::vector<std::string> DirectoryEntries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
+using testing::DirectoryEntries;
 
 // The i-th record of a varied test log.
 SpilledRecord MakeRecord(int i) {
@@ -67,7 +51,7 @@ void ExpectSame(const SpilledRecord& got, const SpilledRecord& want, int i) {
 }
 
 TEST(RecordSpillTest, RoundTripsManyRecords) {
-  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(TestDir());
+  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
   ASSERT_TRUE(spill.ok()) << spill.status();
   constexpr int kRecords = 5000;
   for (int i = 0; i < kRecords; ++i) {
@@ -92,7 +76,7 @@ TEST(RecordSpillTest, RoundTripsManyRecords) {
 }
 
 TEST(RecordSpillTest, RoundTripsBoundaryNodeCounts) {
-  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(TestDir());
+  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
   ASSERT_TRUE(spill.ok()) << spill.status();
   const std::vector<size_t> counts = {0, 1, 2, 200, 255, 1};
   std::vector<SpilledRecord> written;
@@ -119,7 +103,7 @@ TEST(RecordSpillTest, RoundTripsBoundaryNodeCounts) {
 }
 
 TEST(RecordSpillTest, RoundTripsLongestRecordId) {
-  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(TestDir());
+  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
   ASSERT_TRUE(spill.ok()) << spill.status();
   std::string id(65535, 'z');
   id[0] = 'a';
@@ -138,7 +122,7 @@ TEST(RecordSpillTest, RoundTripsLongestRecordId) {
 }
 
 TEST(RecordSpillTest, EmptySpillReadsNothing) {
-  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(TestDir());
+  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
   ASSERT_TRUE(spill.ok()) << spill.status();
   EXPECT_EQ((*spill)->records(), 0u);
   ASSERT_TRUE((*spill)->FinishWriting().ok());
@@ -149,7 +133,7 @@ TEST(RecordSpillTest, EmptySpillReadsNothing) {
 }
 
 TEST(RecordSpillTest, LeavesNoFileInTheDirectory) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(dir);
   ASSERT_TRUE(spill.ok()) << spill.status();
   std::vector<NodeId> nodes = {1};
@@ -160,7 +144,7 @@ TEST(RecordSpillTest, LeavesNoFileInTheDirectory) {
 }
 
 TEST(RecordSpillTest, SeveralSpillsInOneDirectoryAreIndependent) {
-  std::string dir = TestDir();
+  std::string dir = testing::CurrentTestDir();
   absl::StatusOr<std::unique_ptr<RecordSpill>> a = RecordSpill::Create(dir);
   absl::StatusOr<std::unique_ptr<RecordSpill>> b = RecordSpill::Create(dir);
   ASSERT_TRUE(a.ok() && b.ok());
@@ -180,7 +164,7 @@ TEST(RecordSpillTest, SeveralSpillsInOneDirectoryAreIndependent) {
 }
 
 TEST(RecordSpillTest, CreateInMissingDirectoryIsUnavailable) {
-  std::string dir = TestDir() + "/missing/deeper";
+  std::string dir = testing::CurrentTestDir() + "/missing/deeper";
   absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(dir);
   EXPECT_THAT(spill, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(std::string(spill.status().message()), ::testing::HasSubstr(dir));

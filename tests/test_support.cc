@@ -25,6 +25,19 @@ std::string MakeTempDir(const std::string& name) {
   return pattern;
 }
 
+std::string CurrentTestDir() {
+  return MakeTempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+}
+
+std::vector<std::string> DirectoryEntries(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

@@ -14,6 +14,10 @@ namespace idstitch::testing {
 std::string SourceDir();
 // A fresh empty directory under the test temp dir.
 std::string MakeTempDir(const std::string& name);
+// A fresh empty directory named after the running test.
+std::string CurrentTestDir();
+// File names in `dir`, sorted.
+std::vector<std::string> DirectoryEntries(const std::string& dir);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 bool FileExists(const std::string& path);
