@@ -44,8 +44,10 @@ TEST(IdentifierDictionaryTest, SurvivesGrowth) {
 }
 
 TEST(IdentifierDictionaryTest, HashIsFixedAcrossRuns) {
-  // Identity IDs derive from this hash; a change would rename every identity.
-  EXPECT_EQ(HashIdentifier(1, "a@example.com"), HashIdentifier(1, "a@example.com"));
+  // The canonical merge order and the dictionary's shard choice derive from
+  // this hash; pinned so a change (seed, xxHash variant) cannot slip through.
+  EXPECT_EQ(HashIdentifier(1, "a@example.com"), 0xe3bbcbd648f8dacaULL);
+  EXPECT_EQ(HashIdentifier(5, "device-1"), 0xac21acde901bafbeULL);
   EXPECT_NE(HashIdentifier(1, "x"), HashIdentifier(2, "x"));
 }
 

@@ -4,7 +4,11 @@
 
 namespace idstitch {
 
-size_t FindCsvRowEnd(std::string_view text, size_t begin) {
+namespace {
+
+// Scans the row starting at text[begin]: returns the offset of its ending
+// '\n' or npos; *open_quote says whether the scan ended inside quotes.
+size_t ScanCsvRow(std::string_view text, size_t begin, bool* open_quote) {
   bool at_field_start = true;
   bool in_quotes = false;
   for (size_t i = begin; i < text.size(); ++i) {
@@ -20,7 +24,10 @@ size_t FindCsvRowEnd(std::string_view text, size_t begin) {
       }
       continue;
     }
-    if (c == '\n') return i;
+    if (c == '\n') {
+      *open_quote = false;
+      return i;
+    }
     if (c == '"' && at_field_start) {
       in_quotes = true;
       at_field_start = false;
@@ -28,20 +35,25 @@ size_t FindCsvRowEnd(std::string_view text, size_t begin) {
     }
     at_field_start = c == ',';
   }
+  *open_quote = in_quotes;
   return std::string_view::npos;
 }
 
+}  // namespace
+
+size_t FindCsvRowEnd(std::string_view text, size_t begin) {
+  bool open_quote;
+  return ScanCsvRow(text, begin, &open_quote);
+}
+
 bool CsvRowIsComplete(std::string_view text) {
-  // Complete if every row ends, or the last row is only unterminated by a
-  // missing final newline (not by an open quote).
+  // Complete if every row ends, or the last row lacks only its newline (it
+  // did not stop inside a quoted field).
   size_t begin = 0;
+  bool open_quote = false;
   while (begin < text.size()) {
-    size_t end = FindCsvRowEnd(text, begin);
-    if (end == std::string_view::npos) {
-      std::string probe(text.substr(begin));
-      probe.push_back('\n');
-      return FindCsvRowEnd(probe, 0) != std::string_view::npos;
-    }
+    size_t end = ScanCsvRow(text, begin, &open_quote);
+    if (end == std::string_view::npos) return !open_quote;
     begin = end + 1;
   }
   return true;
