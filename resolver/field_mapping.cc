@@ -24,13 +24,6 @@ bool FieldMapping::IsStandardFieldName(std::string_view name) {
   return false;
 }
 
-std::string_view FieldMapping::StandardName(StandardField field) {
-  for (const auto& [name, standard] : kStandardFields) {
-    if (standard == field) return name;
-  }
-  return field == StandardField::kIdentifier ? "identifier" : "ignored";
-}
-
 absl::StatusOr<FieldMapping> FieldMapping::Create(
     const IdentifierTypeRegistry& types,
     const std::vector<std::pair<std::string, std::string>>& renames) {

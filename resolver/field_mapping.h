@@ -34,9 +34,6 @@ class FieldMapping {
   // which an identifier type may not be named after.
   static bool IsStandardFieldName(std::string_view name);
 
-  // The standard name of a field ("first_name"), for messages and outputs.
-  static std::string_view StandardName(StandardField field);
-
  private:
   absl::flat_hash_map<std::string, FieldTarget> targets_;
 };

@@ -45,7 +45,6 @@ class IssueSink {
   IssueSink(AtomicFile* rejects, int echo_limit) : rejects_(rejects), echo_limit_(echo_limit) {}
   void Add(const InputIssue& issue);
   uint64_t total() const { return total_; }
-  int echo_limit() const { return echo_limit_; }
 
  private:
   AtomicFile* rejects_;
