@@ -1,7 +1,10 @@
 #include "matchers/attribute_blocking.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
+
+#include <xxhash.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -155,20 +158,47 @@ std::vector<BlockingRule> DefaultTrainingRules() {
   };
 }
 
-std::vector<CandidatePair> GenerateCandidatePairs(const PreparedAttributes& prepared,
-                                                  absl::Span<const BlockingRule> rules,
-                                                  size_t max_block_size, bool link_only,
-                                                  BlockingStats* stats) {
+void ForEachCandidateChunk(
+    const PreparedAttributes& prepared, absl::Span<const BlockingRule> rules,
+    size_t max_block_size, bool link_only, size_t chunk_size,
+    const std::function<void(absl::Span<const CandidatePair>)>& consume, BlockingStats* stats) {
+  assert(chunk_size > 0);
   BlockingStats local;
-  std::vector<CandidatePair> pairs;
-  std::vector<std::pair<std::string, uint32_t>> keyed;
-  for (const BlockingRule& rule : rules) {
+  const size_t n = prepared.size();
+  const size_t num_rules = rules.size();
+  // key_hashes[i * num_rules + r]: profile i's block key under rule r, 0 when
+  // it has none or its block was capped (then no pair of it is in that block).
+  std::vector<uint64_t> key_hashes(n * num_rules, 0);
+  std::vector<std::pair<uint64_t, uint32_t>> keyed;  // (key hash, profile), sorted
+  std::vector<CandidatePair> chunk;
+  chunk.reserve(chunk_size);
+  auto emit = [&](uint32_t a, uint32_t b) {
+    chunk.push_back({a, b});
+    ++local.candidate_pairs;
+    if (chunk.size() == chunk_size) {
+      consume(chunk);
+      chunk.clear();
+    }
+  };
+  for (size_t r = 0; r < num_rules; ++r) {
     keyed.clear();
-    for (size_t i = 0; i < prepared.size(); ++i) {
-      std::string key = BlockKey(prepared, rule, i);
-      if (!key.empty()) keyed.emplace_back(std::move(key), static_cast<uint32_t>(i));
+    for (size_t i = 0; i < n; ++i) {
+      const std::string key = BlockKey(prepared, rules[r], i);
+      if (key.empty()) continue;
+      const uint64_t hash = std::max<uint64_t>(XXH3_64bits(key.data(), key.size()), 1);
+      key_hashes[i * num_rules + r] = hash;
+      keyed.emplace_back(hash, static_cast<uint32_t>(i));
     }
     std::sort(keyed.begin(), keyed.end());
+    // Whether an earlier rule already put a and b in one kept block.
+    auto covered_earlier = [&](uint32_t a, uint32_t b) {
+      const uint64_t* ka = &key_hashes[size_t{a} * num_rules];
+      const uint64_t* kb = &key_hashes[size_t{b} * num_rules];
+      for (size_t earlier = 0; earlier < r; ++earlier) {
+        if (ka[earlier] != 0 && ka[earlier] == kb[earlier]) return true;
+      }
+      return false;
+    };
     uint64_t rule_pairs = 0;
     for (size_t begin = 0; begin < keyed.size();) {
       size_t end = begin + 1;
@@ -177,6 +207,7 @@ std::vector<CandidatePair> GenerateCandidatePairs(const PreparedAttributes& prep
       if (block > max_block_size) {
         ++local.blocks_capped;
         local.pairs_lost_to_cap += block * (block - 1) / 2;
+        for (size_t x = begin; x < end; ++x) key_hashes[size_t{keyed[x].second} * num_rules + r] = 0;
         begin = end;
         continue;
       }
@@ -185,19 +216,29 @@ std::vector<CandidatePair> GenerateCandidatePairs(const PreparedAttributes& prep
         for (size_t y = x + 1; y < end; ++y) {
           const uint32_t a = keyed[x].second, b = keyed[y].second;  // a < b: sorted by index
           if (link_only && prepared.source(a) == prepared.source(b)) continue;
-          pairs.push_back({a, b});
           ++rule_pairs;
+          if (!covered_earlier(a, b)) emit(a, b);
         }
       }
       begin = end;
     }
     local.pairs_per_rule.push_back(rule_pairs);
-    // Deduplicate as we go so memory tracks distinct pairs, not the sum over rules.
-    std::sort(pairs.begin(), pairs.end());
-    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   }
-  local.candidate_pairs = pairs.size();
+  if (!chunk.empty()) consume(chunk);
   if (stats != nullptr) *stats = std::move(local);
+}
+
+std::vector<CandidatePair> GenerateCandidatePairs(const PreparedAttributes& prepared,
+                                                  absl::Span<const BlockingRule> rules,
+                                                  size_t max_block_size, bool link_only,
+                                                  BlockingStats* stats) {
+  constexpr size_t kChunk = 1 << 16;
+  std::vector<CandidatePair> pairs;
+  ForEachCandidateChunk(
+      prepared, rules, max_block_size, link_only, kChunk,
+      [&](absl::Span<const CandidatePair> chunk) { pairs.insert(pairs.end(), chunk.begin(), chunk.end()); },
+      stats);
+  std::sort(pairs.begin(), pairs.end());
   return pairs;
 }
 

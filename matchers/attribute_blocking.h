@@ -8,6 +8,7 @@
 #define IDSTITCH_MATCHERS_ATTRIBUTE_BLOCKING_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,10 +85,23 @@ struct CandidatePair {
   }
 };
 
-// The distinct candidate pairs of `rules`, sorted. Blocks of more than
+// Streams the distinct candidate pairs of `rules` to `consume` in chunks of at
+// most `chunk_size` pairs, each pair exactly once, in an order fixed by the
+// input (rule by rule, block by block). Memory is O(profiles x rules) plus one
+// chunk, whatever the number of pairs: a pair is emitted by the first rule
+// that blocks it, and later rules skip it by comparing the earlier rules'
+// block keys of its two profiles (kept as 64-bit hashes; a collision, about
+// pairs/2^64 likely, would add or skip one pair). Blocks of more than
 // `max_block_size` profiles are skipped (counted in `stats`). With
-// `link_only`, pairs of profiles from the same source are left out.
-// `stats` may be null.
+// `link_only`, pairs of profiles from the same source are left out. `stats`
+// may be null. REQUIRES: chunk_size > 0.
+void ForEachCandidateChunk(
+    const PreparedAttributes& prepared, absl::Span<const BlockingRule> rules,
+    size_t max_block_size, bool link_only, size_t chunk_size,
+    const std::function<void(absl::Span<const CandidatePair>)>& consume, BlockingStats* stats);
+
+// All distinct candidate pairs, sorted; for small inputs and tests (the
+// matcher streams them with ForEachCandidateChunk).
 std::vector<CandidatePair> GenerateCandidatePairs(const PreparedAttributes& prepared,
                                                   absl::Span<const BlockingRule> rules,
                                                   size_t max_block_size, bool link_only,

@@ -1,5 +1,6 @@
 #include "matchers/attribute_blocking.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,53 @@ TEST(AttributeBlockingTest, CapSkipsAndReportsLargeBlocks) {
   EXPECT_EQ(stats.blocks_capped, 1u);
   EXPECT_EQ(stats.pairs_lost_to_cap, 45u);
   EXPECT_EQ(stats.largest_block, 2u);
+}
+
+TEST(AttributeBlockingTest, PairInACappedBlockComesFromALaterRule) {
+  std::vector<AttributeProfile> profiles;
+  for (int i = 0; i < 10; ++i) profiles.push_back(Make("x", "y", "", "2000"));
+  profiles[3].dob = profiles[7].dob = "19800101";
+  const PreparedAttributes prepared(profiles);
+  const std::vector<BlockingRule> rules = {{{BlockingKey::kPostcode}}, {{BlockingKey::kDob}}};
+  EXPECT_EQ("3-7", ToString(GenerateCandidatePairs(prepared, rules, 5, false, nullptr)));
+}
+
+TEST(AttributeBlockingTest, StreamsEachDistinctPairOnceInBoundedChunks) {
+  std::vector<AttributeProfile> profiles;
+  for (int i = 0; i < 40; ++i) {
+    profiles.push_back(Make(i % 2 ? "ann" : "bob", i % 3 ? "smith" : "jones",
+                            "1980010" + std::to_string(i % 4), std::to_string(i % 5)));
+  }
+  const PreparedAttributes prepared(profiles);
+  const std::vector<BlockingRule> rules = DefaultBlockingRules();
+  BlockingStats stats;
+  const std::vector<CandidatePair> all = GenerateCandidatePairs(prepared, rules, 100, false, &stats);
+  std::vector<CandidatePair> streamed;
+  size_t largest_chunk = 0;
+  ForEachCandidateChunk(prepared, rules, 100, false, 7,
+                        [&](absl::Span<const CandidatePair> chunk) {
+                          largest_chunk = std::max(largest_chunk, chunk.size());
+                          streamed.insert(streamed.end(), chunk.begin(), chunk.end());
+                        },
+                        nullptr);
+  EXPECT_EQ(largest_chunk, 7u);
+  EXPECT_EQ(streamed.size(), stats.candidate_pairs);
+  std::sort(streamed.begin(), streamed.end());
+  EXPECT_TRUE(std::adjacent_find(streamed.begin(), streamed.end()) == streamed.end());
+  EXPECT_EQ(ToString(streamed), ToString(all));
+  // Every pair agreeing on some rule's key is a candidate: brute force.
+  std::vector<CandidatePair> expected;
+  for (uint32_t a = 0; a < profiles.size(); ++a) {
+    for (uint32_t b = a + 1; b < profiles.size(); ++b) {
+      const AttributeProfile& x = profiles[a];
+      const AttributeProfile& y = profiles[b];
+      if (x.postcode == y.postcode || x.dob == y.dob || x.last_name == y.last_name ||
+          x.first_name == y.first_name) {
+        expected.push_back({a, b});
+      }
+    }
+  }
+  EXPECT_EQ(ToString(streamed), ToString(expected));
 }
 
 TEST(AttributeBlockingTest, LinkOnlySkipsSameSource) {

@@ -13,6 +13,9 @@ namespace {
 // Pairs per TBB task: big enough to amortize scheduling, small enough to
 // balance blocks of very different string lengths.
 constexpr size_t kPairsPerTask = 4096;
+// Candidate pairs scored per parallel pass: enough tasks for every core,
+// about 15 MB of levels and weights.
+constexpr size_t kPairsPerChunk = size_t{1} << 20;
 
 tbb::task_arena MakeArena(int max_threads) {
   return max_threads > 0 ? tbb::task_arena(max_threads) : tbb::task_arena();
@@ -79,52 +82,50 @@ absl::StatusOr<std::vector<AttributeLink>> MatchAttributes(
   absl::Status valid = ValidateAttributeMatcherOptions(options);
   if (!valid.ok()) return valid;
   const PreparedAttributes prepared(profiles);
-  const std::vector<CandidatePair> pairs = GenerateCandidatePairs(
-      prepared, options.blocking_rules, options.max_block_size, options.link_only, stats);
   const double threshold_weight = std::log2(options.match_probability_threshold /
                                             (1 - options.match_probability_threshold));
-  // Scored in slices so that per-pair levels and weights (15 bytes a pair)
-  // exist for one slice at a time; only the candidate list (8 bytes a pair)
-  // spans all pairs.
-  constexpr size_t kPairsPerSlice = size_t{1} << 20;
+  // Candidates arrive in chunks, so per-pair levels and weights (15 bytes a
+  // pair) exist for one chunk at a time and memory does not grow with the
+  // number of pairs.
   std::vector<int8_t> levels;
   std::vector<double> weights;
   std::vector<AttributeLink> links;
-  for (size_t begin = 0; begin < pairs.size(); begin += kPairsPerSlice) {
-    const size_t end = std::min(pairs.size(), begin + kPairsPerSlice);
-    levels.assign((end - begin) * kNumAttributeFields, 0);
-    weights.assign(end - begin, 0);
+  auto score_chunk = [&](absl::Span<const CandidatePair> pairs) {
+    levels.assign(pairs.size() * kNumAttributeFields, 0);
+    weights.assign(pairs.size(), 0);
     MakeArena(options.max_threads).execute([&] {
-      tbb::parallel_for(tbb::blocked_range<size_t>(begin, end, kPairsPerTask),
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, pairs.size(), kPairsPerTask),
                         [&](const tbb::blocked_range<size_t>& range) {
                           for (size_t k = range.begin(); k < range.end(); ++k) {
-                            int8_t* pair_levels = &levels[(k - begin) * kNumAttributeFields];
+                            int8_t* pair_levels = &levels[k * kNumAttributeFields];
                             CompareAttributes(prepared, pairs[k].a, pairs[k].b, pair_levels);
                             const auto frequencies =
                                 ExactValueFrequencies(prepared, pairs[k].a, pair_levels);
-                            weights[k - begin] = model.MatchWeight(
+                            weights[k] = model.MatchWeight(
                                 absl::MakeConstSpan(pair_levels, kNumAttributeFields),
                                 frequencies);
                           }
                         });
     });
-    for (size_t k = begin; k < end; ++k) {
-      if (weights[k - begin] < threshold_weight) continue;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (weights[k] < threshold_weight) continue;
       AttributeLink link;
       link.a = std::min(profiles[pairs[k].a].id, profiles[pairs[k].b].id);
       link.b = std::max(profiles[pairs[k].a].id, profiles[pairs[k].b].id);
-      link.match_weight = weights[k - begin];
-      link.match_probability = MatchProbabilityFromWeight(weights[k - begin]);
-      link.levels.assign(levels.begin() + (k - begin) * kNumAttributeFields,
-                         levels.begin() + (k - begin + 1) * kNumAttributeFields);
+      link.match_weight = weights[k];
+      link.match_probability = MatchProbabilityFromWeight(weights[k]);
+      link.levels.assign(levels.begin() + k * kNumAttributeFields,
+                         levels.begin() + (k + 1) * kNumAttributeFields);
       const auto frequencies = ExactValueFrequencies(prepared, pairs[k].a, link.levels.data());
       for (const FieldExplanation& field : model.Explain(link.levels, frequencies)) {
         link.field_weights.push_back(field.weight);
       }
       links.push_back(std::move(link));
     }
-  }
-  // Candidate pairs are in index order; ids need not be.
+  };
+  ForEachCandidateChunk(prepared, options.blocking_rules, options.max_block_size,
+                        options.link_only, kPairsPerChunk, score_chunk, stats);
+  // Candidates come in blocking order; links are sorted by id.
   std::sort(links.begin(), links.end(), [](const AttributeLink& x, const AttributeLink& y) {
     return x.a != y.a ? x.a < y.a : x.b < y.b;
   });

@@ -1,5 +1,6 @@
 #include "matchers/attribute_synthetic.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -25,7 +26,10 @@ constexpr std::string_view kStreets[] = {
 constexpr std::string_view kCities[] = {
     "london", "birmingham", "leeds", "glasgow", "sheffield", "bradford", "liverpool",
     "edinburgh", "manchester", "bristol", "cardiff", "leicester", "coventry", "hull"};
-constexpr int kPostcodes = 2000;
+// Postcodes: at least this many, and one per this many people, so blocks on
+// postcode stay the size of a street as the population grows.
+constexpr size_t kMinPostcodes = 2000;
+constexpr size_t kPeoplePerPostcode = 10;
 constexpr double kTypoRate = 0.12;
 constexpr double kMissingRate = 0.08;
 constexpr double kSwapRate = 0.03;
@@ -76,6 +80,7 @@ void Corrupt(Rng& rng, std::string* value) {
 
 SyntheticProfiles MakeSyntheticProfiles(size_t num_people, uint64_t seed) {
   Rng rng(seed);
+  const size_t num_postcodes = std::max(kMinPostcodes, num_people / kPeoplePerPostcode);
   SyntheticProfiles out;
   for (size_t person = 0; person < num_people; ++person) {
     AttributeProfile truth;
@@ -85,7 +90,7 @@ SyntheticProfiles MakeSyntheticProfiles(size_t num_people, uint64_t seed) {
     std::snprintf(dob, sizeof(dob), "%04d-%02d-%02d", 1940 + static_cast<int>(rng.Below(65)),
                   1 + static_cast<int>(rng.Below(12)), 1 + static_cast<int>(rng.Below(28)));
     truth.dob = dob;
-    truth.postcode = std::to_string(2000 + rng.Below(kPostcodes));
+    truth.postcode = std::to_string(2000 + rng.Below(num_postcodes));
     truth.address = std::to_string(1 + rng.Below(200)) + " " + Pick(rng, kStreets);
     truth.city = Pick(rng, kCities);
     truth.email = truth.first_name + "." + truth.last_name + std::to_string(rng.Below(100)) +

@@ -75,30 +75,60 @@ LevelCounts CountRandomPairLevels(const PreparedAttributes& prepared,
   return total;
 }
 
-// Distinct level vectors with their counts, sorted by levels.
-std::vector<ComparisonPattern> ToPatterns(const std::vector<int8_t>& levels) {
-  absl::flat_hash_map<uint64_t, uint64_t> counts;
-  for (size_t k = 0; k < levels.size(); k += kNumAttributeFields) {
-    uint64_t key = 0;
-    for (int f = 0; f < kNumAttributeFields; ++f) {
-      key = (key << 8) | static_cast<uint8_t>(levels[k + f] + 1);
+// Counts of distinct level vectors, added chunk by chunk.
+class PatternCounter {
+ public:
+  void Add(const std::vector<int8_t>& levels) {
+    for (size_t k = 0; k < levels.size(); k += kNumAttributeFields) {
+      uint64_t key = 0;
+      for (int f = 0; f < kNumAttributeFields; ++f) {
+        key = (key << 8) | static_cast<uint8_t>(levels[k + f] + 1);
+      }
+      ++counts_[key];
+      ++pairs_;
     }
-    ++counts[key];
   }
-  std::vector<ComparisonPattern> patterns;
-  patterns.reserve(counts.size());
-  for (const auto& [key, count] : counts) {
-    ComparisonPattern pattern;
-    for (int f = kNumAttributeFields - 1, shift = 0; f >= 0; --f, shift += 8) {
-      pattern.levels[f] = static_cast<int8_t>(static_cast<int>((key >> shift) & 0xff) - 1);
+  uint64_t pairs() const { return pairs_; }
+
+  // The patterns sorted by levels.
+  std::vector<ComparisonPattern> Patterns() const {
+    std::vector<ComparisonPattern> patterns;
+    patterns.reserve(counts_.size());
+    for (const auto& [key, count] : counts_) {
+      ComparisonPattern pattern;
+      for (int f = kNumAttributeFields - 1, shift = 0; f >= 0; --f, shift += 8) {
+        pattern.levels[f] = static_cast<int8_t>(static_cast<int>((key >> shift) & 0xff) - 1);
+      }
+      pattern.count = count;
+      patterns.push_back(pattern);
     }
-    pattern.count = count;
-    patterns.push_back(pattern);
+    // Hash-map order must not reach the EM sums.
+    std::sort(patterns.begin(), patterns.end(), [](const ComparisonPattern& x,
+                                                   const ComparisonPattern& y) {
+      return x.levels < y.levels;
+    });
+    return patterns;
   }
-  // Hash-map order must not reach the EM sums.
-  std::sort(patterns.begin(), patterns.end(),
-            [](const ComparisonPattern& x, const ComparisonPattern& y) { return x.levels < y.levels; });
-  return patterns;
+
+ private:
+  absl::flat_hash_map<uint64_t, uint64_t> counts_;
+  uint64_t pairs_ = 0;
+};
+
+// The comparison patterns of the candidate pairs of `rules`, streamed so
+// that memory does not grow with the number of pairs.
+PatternCounter CountCandidatePatterns(const PreparedAttributes& prepared,
+                                      absl::Span<const BlockingRule> rules,
+                                      const AttributeMatcherOptions& options) {
+  constexpr size_t kPairsPerChunk = size_t{1} << 20;
+  PatternCounter counter;
+  ForEachCandidateChunk(prepared, rules, options.max_block_size, options.link_only,
+                        kPairsPerChunk,
+                        [&](absl::Span<const CandidatePair> chunk) {
+                          counter.Add(CompareCandidatePairs(prepared, chunk, options.max_threads));
+                        },
+                        nullptr);
+  return counter;
 }
 
 double TotalPairs(const PreparedAttributes& prepared, bool link_only) {
@@ -142,11 +172,9 @@ absl::StatusOr<AttributeModel> TrainAttributeModel(absl::Span<const AttributePro
   for (int f = 0; f < kNumAttributeFields; ++f) m_sum[f].assign(model.field(static_cast<AttributeField>(f)).m.size(), 0);
   for (const BlockingRule& rule : options.training_rules) {
     const BlockingRule rules[] = {rule};
-    const std::vector<CandidatePair> pairs = GenerateCandidatePairs(
-        prepared, rules, options.max_block_size, options.link_only, nullptr);
-    if (pairs.empty()) continue;
-    const std::vector<ComparisonPattern> patterns =
-        ToPatterns(CompareCandidatePairs(prepared, pairs, options.max_threads));
+    const PatternCounter counter = CountCandidatePatterns(prepared, rules, options);
+    if (counter.pairs() == 0) continue;
+    const std::vector<ComparisonPattern> patterns = counter.Patterns();
     EmOptions em;
     em.max_iterations = options.em_max_iterations;
     em.tolerance = options.em_tolerance;
@@ -172,16 +200,15 @@ absl::StatusOr<AttributeModel> TrainAttributeModel(absl::Span<const AttributePro
 
   // Prior: the share of matches EM expects among all candidate pairs, scaled
   // to all pairs (candidates hold nearly every match; the rest almost none).
-  const std::vector<CandidatePair> candidates = GenerateCandidatePairs(
-      prepared, options.blocking_rules, options.max_block_size, options.link_only, nullptr);
-  if (!candidates.empty()) {
+  const PatternCounter candidates =
+      CountCandidatePatterns(prepared, options.blocking_rules, options);
+  if (candidates.pairs() > 0) {
     EmOptions em;
     em.max_iterations = options.em_max_iterations;
     em.tolerance = options.em_tolerance;
     em.estimate_m = false;
-    const EmResult result = RunExpectationMaximisation(
-        ToPatterns(CompareCandidatePairs(prepared, candidates, options.max_threads)), em, &model);
-    model.set_prior(result.prior * static_cast<double>(candidates.size()) / total_pairs);
+    const EmResult result = RunExpectationMaximisation(candidates.Patterns(), em, &model);
+    model.set_prior(result.prior * static_cast<double>(candidates.pairs()) / total_pairs);
   }
   return model;
 }
