@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "resolver/thread_arena.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
-#include "tbb/task_arena.h"
 
 namespace idstitch {
 namespace {
@@ -16,10 +16,6 @@ constexpr size_t kPairsPerTask = 4096;
 // Candidate pairs scored per parallel pass: enough tasks for every core,
 // about 15 MB of levels and weights.
 constexpr size_t kPairsPerChunk = size_t{1} << 20;
-
-tbb::task_arena MakeArena(int max_threads) {
-  return max_threads > 0 ? tbb::task_arena(max_threads) : tbb::task_arena();
-}
 
 }  // namespace
 
@@ -45,7 +41,7 @@ std::vector<int8_t> CompareCandidatePairs(const PreparedAttributes& prepared,
   std::vector<int8_t> levels(pairs.size() * kNumAttributeFields);
   // Each pair writes only its own slot: the result is the same for any
   // scheduling.
-  MakeArena(max_threads).execute([&] {
+  ThreadArena(max_threads).execute([&] {
     tbb::parallel_for(tbb::blocked_range<size_t>(0, pairs.size(), kPairsPerTask),
                       [&](const tbb::blocked_range<size_t>& range) {
                         for (size_t k = range.begin(); k < range.end(); ++k) {
@@ -93,7 +89,7 @@ absl::StatusOr<std::vector<AttributeLink>> MatchAttributes(
   auto score_chunk = [&](absl::Span<const CandidatePair> pairs) {
     levels.assign(pairs.size() * kNumAttributeFields, 0);
     weights.assign(pairs.size(), 0);
-    MakeArena(options.max_threads).execute([&] {
+    ThreadArena(options.max_threads).execute([&] {
       tbb::parallel_for(tbb::blocked_range<size_t>(0, pairs.size(), kPairsPerTask),
                         [&](const tbb::blocked_range<size_t>& range) {
                           for (size_t k = range.begin(); k < range.end(); ++k) {

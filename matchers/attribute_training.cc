@@ -7,10 +7,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "matchers/attribute_matcher.h"
+#include "resolver/thread_arena.h"
 #include "tbb/blocked_range.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/parallel_for.h"
-#include "tbb/task_arena.h"
 
 namespace idstitch {
 namespace {
@@ -43,8 +43,7 @@ LevelCounts CountRandomPairLevels(const PreparedAttributes& prepared,
                                   const AttributeMatcherOptions& options) {
   const uint64_t n = prepared.size();
   tbb::enumerable_thread_specific<LevelCounts> local(EmptyCounts);
-  tbb::task_arena arena = options.max_threads > 0 ? tbb::task_arena(options.max_threads)
-                                                  : tbb::task_arena();
+  tbb::task_arena arena = ThreadArena(options.max_threads);
   arena.execute([&] {
     tbb::parallel_for(
         tbb::blocked_range<uint64_t>(0, options.u_sample_pairs, kSamplesPerTask),

@@ -13,11 +13,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "matchers/user_agent_family.h"
+#include "resolver/thread_arena.h"
 #include "tbb/blocked_range.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
-#include "tbb/task_arena.h"
 #include "xxhash.h"
 
 namespace idstitch {
@@ -505,8 +505,7 @@ absl::StatusOr<std::vector<ColocationLink>> MatchColocation(
   ColocationStats local_stats;
   Run run(options, local_stats);
   std::vector<ColocationLink> links;
-  tbb::task_arena arena(options.max_threads > 0 ? options.max_threads
-                                                : tbb::task_arena::automatic);
+  tbb::task_arena arena = ThreadArena(options.max_threads);
   arena.execute([&] {
     status = run.Ingest(sightings, user_agents);
     if (!status.ok()) return;

@@ -17,6 +17,8 @@
 #include "resolver/progress.h"
 #include "resolver/run_report.h"
 #include "resolver/status_macros.h"
+#include "resolver/thread_arena.h"
+#include "tbb/task_group.h"
 
 namespace idstitch {
 namespace {
@@ -140,12 +142,26 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
     ASSIGN_OR_RETURN(model, AtomicFile::Create(path("attribute_model.json")));
     model->Append(probabilistic.model->ToJson());
   }
-  WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
-  ASSIGN_OR_RETURN(IdentityActivity activity,
-                   WriteAssignments(*ingest.spill, assignment, graph.quarantined, *assignments));
-  WriteIdentities(ingest.dictionary, options.types, assignment, activity, ingest.event_names,
-                  *identities);
-  WriteChanges(assignment.changes, *changes);
+  // The record-level files (assignments, then identities, which needs the
+  // activity read back from the spill) and the identifier-level ones touch
+  // different data and files: written side by side.
+  absl::StatusOr<IdentityActivity> activity_or;
+  tbb::task_group writers;
+  ThreadArena(options.max_threads).execute([&] {
+    writers.run([&] {
+      activity_or = WriteAssignments(*ingest.spill, assignment, graph.quarantined, *assignments);
+      if (activity_or.ok()) {
+        WriteIdentities(ingest.dictionary, options.types, assignment, *activity_or,
+                        ingest.event_names, *identities);
+      }
+    });
+    writers.run([&] {
+      WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
+      WriteChanges(assignment.changes, *changes);
+    });
+    writers.wait();
+  });
+  ASSIGN_OR_RETURN(IdentityActivity activity, std::move(activity_or));
   timer.End("write");
 
   RunReportInputs report_inputs{&inputs,

@@ -6,7 +6,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "resolver/csv.h"
 #include "resolver/json_escape.h"
 
@@ -33,12 +32,6 @@ void AppendTimestampField(std::string_view key, int64_t ts, std::string* out) {
 }
 
 }  // namespace
-
-std::string FormatTimestamp(int64_t unix_seconds) {
-  if (unix_seconds == kNoTimestamp) return "";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
-                          absl::UTCTimeZone());
-}
 
 void WriteIdentityMap(const IdentifierDictionary& dictionary,
                       const IdentifierTypeRegistry& types,

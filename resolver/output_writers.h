@@ -19,11 +19,9 @@
 #include "matchers/matcher.h"
 #include "resolver/atomic_file.h"
 #include "resolver/record_spill.h"
+#include "resolver/timestamp.h"  // FormatTimestamp, used by the writers
 
 namespace idstitch {
-
-// ISO-8601 UTC ("2026-02-17T14:32:33Z"), or "" for kNoTimestamp.
-std::string FormatTimestamp(int64_t unix_seconds);
 
 // identifier_type,identifier,identity_id
 void WriteIdentityMap(const IdentifierDictionary& dictionary,

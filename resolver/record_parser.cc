@@ -7,8 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "resolver/absl_compat.h"
+#include "resolver/timestamp.h"
 
 namespace idstitch {
 namespace {
@@ -16,12 +16,6 @@ namespace {
 // The anchor must be the same whatever order fields came in; Record's
 // contract is this order.
 constexpr size_t kMaxIdentifiersPerRecord = 255;
-
-bool IsIntegerToken(std::string_view token) {
-  if (!token.empty() && token[0] == '-') token.remove_prefix(1);
-  return !token.empty() && std::all_of(token.begin(), token.end(),
-                                       [](char c) { return c >= '0' && c <= '9'; });
-}
 
 const char* JsonTypeName(simdjson::dom::element_type type) {
   switch (type) {
@@ -61,28 +55,6 @@ void FieldIssue(std::string_view field, std::string reason, std::string message,
 }
 
 }  // namespace
-
-bool ParseTimestamp(std::string_view text, int64_t* unix_seconds) {
-  text = AsStd(absl::StripAsciiWhitespace(AsAbsl(text)));
-  if (text.empty()) return false;
-  std::string_view whole = text.substr(0, text.find('.'));
-  if (IsIntegerToken(whole)) {
-    std::string_view fraction = text.substr(whole.size());
-    if (!fraction.empty() &&
-        (fraction.size() < 2 || !std::all_of(fraction.begin() + 1, fraction.end(),
-                                             [](char c) { return c >= '0' && c <= '9'; }))) {
-      return false;
-    }
-    return absl::SimpleAtoi(AsAbsl(whole), unix_seconds);
-  }
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, AsAbsl(text), &time, &error)) return false;
-  // absl::ParseTime also accepts "infinite-future" / "infinite-past".
-  if (time == absl::InfiniteFuture() || time == absl::InfinitePast()) return false;
-  *unix_seconds = absl::ToUnixSeconds(time);
-  return true;
-}
 
 RecordParser::RecordParser(const IdentifierTypeRegistry& types, const FieldMapping& mapping,
                            const IdentifierNormalizer& normalizer, size_t max_field_length)

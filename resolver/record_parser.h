@@ -21,6 +21,7 @@
 #include "resolver/field_mapping.h"
 #include "resolver/identifier_types.h"
 #include "resolver/input_issue.h"
+#include "resolver/timestamp.h"  // ParseTimestamp, used by the parser
 #include "resolver/types.h"
 
 namespace idstitch {
@@ -30,10 +31,6 @@ struct CsvLayout {
   std::vector<std::string> names;
   std::vector<FieldTarget> targets;
 };
-
-// Parses "2026-02-17T14:32:33Z" (RFC 3339, any offset, optional fraction) or
-// Unix seconds given as digits. False if neither.
-bool ParseTimestamp(std::string_view text, int64_t* unix_seconds);
 
 class RecordParser {
  public:
