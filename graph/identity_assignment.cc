@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "tbb/parallel_for.h"
+#include "tbb/parallel_sort.h"
 
 namespace idstitch {
 namespace {
@@ -32,27 +34,57 @@ class MemberOrder {
 std::vector<Identity> GroupComponents(const IdentifierDictionary& dictionary,
                                       const IdentifierTypeRegistry& types,
                                       UnionFind& components) {
+  // Find() compresses paths, so this pass is serial; the sorts after it are not.
   std::vector<uint32_t> index_of_root(dictionary.size(), UINT32_MAX);
-  std::vector<Identity> identities;
+  std::vector<uint32_t> index_of_node(dictionary.size());
+  std::vector<uint32_t> sizes;
   for (NodeId node = 0; node < dictionary.size(); ++node) {
     NodeId root = components.Find(node);
     if (index_of_root[root] == UINT32_MAX) {
-      index_of_root[root] = static_cast<uint32_t>(identities.size());
-      identities.emplace_back();
+      index_of_root[root] = static_cast<uint32_t>(sizes.size());
+      sizes.push_back(0);
     }
-    identities[index_of_root[root]].members.push_back(node);
+    index_of_node[node] = index_of_root[root];
+    ++sizes[index_of_root[root]];
+  }
+  std::vector<Identity> identities(sizes.size());
+  for (size_t i = 0; i < identities.size(); ++i) identities[i].members.reserve(sizes[i]);
+  for (NodeId node = 0; node < dictionary.size(); ++node) {
+    identities[index_of_node[node]].members.push_back(node);
   }
   MemberOrder order(dictionary, types);
-  for (Identity& identity : identities) {
+  tbb::parallel_for(size_t{0}, identities.size(), [&](size_t i) {
+    Identity& identity = identities[i];
     std::sort(identity.members.begin(), identity.members.end(), order);
     identity.canonical = identity.members.front();
-  }
-  // Canonical order of identities, independent of NodeIds.
-  std::sort(identities.begin(), identities.end(),
-            [&](const Identity& x, const Identity& y) {
-              return order(x.canonical, y.canonical);
-            });
+  });
+  // Canonical order of identities, independent of NodeIds (canonical members
+  // are distinct, so any correct sort gives this one order).
+  tbb::parallel_sort(identities.begin(), identities.end(),
+                     [&](const Identity& x, const Identity& y) {
+                       return order(x.canonical, y.canonical);
+                     });
   return identities;
+}
+
+// Fresh IDs for a run without a previous map: every identity's salt-0 ID,
+// derived in parallel. False (nothing assigned) if two of them coincide;
+// the caller then allocates one by one, which resolves the tie by salt in
+// canonical order.
+bool AssignUnsaltedIds(const IdentifierDictionary& dictionary,
+                       const IdentifierTypeRegistry& types, std::vector<Identity>& identities) {
+  std::vector<uint64_t> hashes(identities.size());
+  tbb::parallel_for(size_t{0}, identities.size(), [&](size_t i) {
+    const NodeId canonical = identities[i].canonical;
+    hashes[i] = IdentityIdHash(types.spec(dictionary.type(canonical)).name,
+                               dictionary.value(canonical), 0);
+  });
+  std::vector<uint64_t> sorted = hashes;
+  tbb::parallel_sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return false;
+  tbb::parallel_for(size_t{0}, identities.size(),
+                    [&](size_t i) { identities[i].id = FormatIdentityId(hashes[i]); });
+  return true;
 }
 
 class IdAllocator {
@@ -145,13 +177,18 @@ void AssignWithPrevious(const PreviousIdentities& previous, IdAllocator& ids,
 
 }  // namespace
 
-std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
-                             uint32_t salt) {
+uint64_t IdentityIdHash(std::string_view type_name, std::string_view value, uint32_t salt) {
   std::string key;
   key.reserve(type_name.size() + 1 + value.size());
   key.append(type_name).append(":").append(value);
-  return absl::StrFormat("id-%016x", XXH3_64bits_withSeed(key.data(), key.size(),
-                                                          kIdentityIdSeed + salt));
+  return XXH3_64bits_withSeed(key.data(), key.size(), kIdentityIdSeed + salt);
+}
+
+std::string FormatIdentityId(uint64_t hash) { return absl::StrFormat("id-%016x", hash); }
+
+std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
+                             uint32_t salt) {
+  return FormatIdentityId(IdentityIdHash(type_name, value, salt));
 }
 
 IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
@@ -160,27 +197,34 @@ IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                                     const PreviousIdentities* previous) {
   IdentityAssignment result;
   result.identities = GroupComponents(dictionary, types, components);
-  IdAllocator ids(dictionary, types, previous);
   if (previous != nullptr) {
+    IdAllocator ids(dictionary, types, previous);
     AssignWithPrevious(*previous, ids, result.identities, result.changes);
   } else {
-    for (Identity& identity : result.identities) {
-      identity.id = ids.Fresh(identity);
-      result.changes.push_back({ChangeKind::kNew, identity.id, {}, ""});
+    if (!AssignUnsaltedIds(dictionary, types, result.identities)) {
+      IdAllocator ids(dictionary, types, nullptr);
+      for (Identity& identity : result.identities) identity.id = ids.Fresh(identity);
+    }
+    result.changes.resize(result.identities.size());
+    for (size_t i = 0; i < result.identities.size(); ++i) {
+      result.changes[i].identity_id = result.identities[i].id;
     }
   }
-  std::sort(result.identities.begin(), result.identities.end(),
-            [](const Identity& x, const Identity& y) { return x.id < y.id; });
+  // IDs are unique, and so are (kind, identity_id) of changes: any correct
+  // sort gives one order.
+  tbb::parallel_sort(result.identities.begin(), result.identities.end(),
+                     [](const Identity& x, const Identity& y) { return x.id < y.id; });
   result.identity_of_node.assign(dictionary.size(), 0);
-  for (uint32_t index = 0; index < result.identities.size(); ++index) {
-    for (NodeId node : result.identities[index].members) {
-      result.identity_of_node[node] = index;
-    }
-  }
-  std::sort(result.changes.begin(), result.changes.end(),
-            [](const IdentityChange& x, const IdentityChange& y) {
-              return std::tie(x.kind, x.identity_id) < std::tie(y.kind, y.identity_id);
-            });
+  tbb::parallel_for(uint32_t{0}, static_cast<uint32_t>(result.identities.size()),
+                    [&](uint32_t index) {
+                      for (NodeId node : result.identities[index].members) {
+                        result.identity_of_node[node] = index;
+                      }
+                    });
+  tbb::parallel_sort(result.changes.begin(), result.changes.end(),
+                     [](const IdentityChange& x, const IdentityChange& y) {
+                       return std::tie(x.kind, x.identity_id) < std::tie(y.kind, y.identity_id);
+                     });
   return result;
 }
 

@@ -7,7 +7,8 @@
 // the oldest ID survives (earliest first_seen, then the smaller ID); when an
 // identity splits, the part holding most of its old members keeps the ID and
 // the other parts get new ones. Every such move is reported as a change.
-// Thread safety: pure functions.
+// Thread safety: pure functions; AssignIdentities runs parallel loops in the
+// caller's TBB arena.
 #ifndef IDSTITCH_GRAPH_IDENTITY_ASSIGNMENT_H_
 #define IDSTITCH_GRAPH_IDENTITY_ASSIGNMENT_H_
 
@@ -60,6 +61,9 @@ struct IdentityAssignment {
 // the (astronomically rare) case of two identities hashing alike.
 std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
                              uint32_t salt = 0);
+// Its two halves: the 64-bit hash, and "id-" + 16 lowercase hex digits of it.
+uint64_t IdentityIdHash(std::string_view type_name, std::string_view value, uint32_t salt);
+std::string FormatIdentityId(uint64_t hash);
 
 IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                                     const IdentifierTypeRegistry& types,

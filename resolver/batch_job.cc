@@ -122,9 +122,11 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
     ASSIGN_OR_RETURN(previous, LoadPreviousRun(options.previous_dir, ingest.dictionary,
                                                options.types, &previous_stats));
   }
-  IdentityAssignment assignment =
-      AssignIdentities(ingest.dictionary, options.types, graph.components,
-                       previous.has_value() ? &*previous : nullptr);
+  IdentityAssignment assignment;
+  ThreadArena(options.max_threads).execute([&] {
+    assignment = AssignIdentities(ingest.dictionary, options.types, graph.components,
+                                  previous.has_value() ? &*previous : nullptr);
+  });
   timer.End("assign_ids");
 
   ASSIGN_OR_RETURN(auto identity_map, AtomicFile::Create(path("identity_map.csv")));
