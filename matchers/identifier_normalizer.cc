@@ -11,10 +11,12 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "tbb/enumerable_thread_specific.h"
 
 namespace idstitch {
 namespace {
@@ -22,6 +24,7 @@ namespace {
 using ::i18n::phonenumbers::PhoneNumber;
 using ::i18n::phonenumbers::PhoneNumberUtil;
 
+constexpr std::string_view kNotAPhoneNumber = "not a phone number";
 constexpr std::string_view kGmailDomain = "gmail.com";
 constexpr std::string_view kGooglemailDomain = "googlemail.com";
 
@@ -98,6 +101,13 @@ struct IdentifierNormalizer::Impl {
   size_t max_blocked_value_size = 0;
   std::unique_ptr<RE2::Set> blocked_regexes;    // null when there are none
   const PhoneNumberUtil* phone_util = nullptr;  // process-wide singleton
+  // Phone parsing (ICU regexes inside libphonenumber) costs microseconds and
+  // a log repeats each customer's number in the same spelling, so each thread
+  // remembers recent raw spellings: raw -> E.164, or "" for invalid. Cleared
+  // when full; a cached answer is the one parsing would give.
+  mutable tbb::enumerable_thread_specific<absl::flat_hash_map<std::string, std::string>>
+      phone_cache;
+  static constexpr size_t kPhoneCacheEntries = size_t{1} << 16;
 
   bool IsBlockedValue(std::string_view value) const {
     return value.size() <= max_blocked_value_size &&
@@ -114,6 +124,8 @@ struct IdentifierNormalizer::Impl {
   NormalizeOutcome NormalizeEmail(std::string* out, std::string* why) const;
   NormalizeOutcome NormalizePhone(std::string_view trimmed, std::string* out,
                                   std::string* why) const;
+  NormalizeOutcome ParsePhone(std::string_view trimmed, std::string* out,
+                              std::string* why) const;
   static NormalizeOutcome NormalizeSocial(std::string* out, std::string* why);
 };
 
@@ -273,6 +285,21 @@ NormalizeOutcome IdentifierNormalizer::Impl::NormalizeEmail(
 
 NormalizeOutcome IdentifierNormalizer::Impl::NormalizePhone(
     std::string_view trimmed, std::string* out, std::string* why) const {
+  auto& cache = phone_cache.local();
+  if (auto it = cache.find(AsAbsl(trimmed)); it != cache.end()) {
+    if (it->second.empty()) return Invalid(why, kNotAPhoneNumber);
+    out->assign(it->second);
+    return NormalizeOutcome::kOk;
+  }
+  const NormalizeOutcome outcome = ParsePhone(trimmed, out, why);
+  if (cache.size() >= kPhoneCacheEntries) cache.clear();
+  cache.emplace(std::string(trimmed),
+                outcome == NormalizeOutcome::kOk ? *out : std::string());
+  return outcome;
+}
+
+NormalizeOutcome IdentifierNormalizer::Impl::ParsePhone(
+    std::string_view trimmed, std::string* out, std::string* why) const {
   // IS_POSSIBLE (a length check) rather than IsValidNumber(): generated
   // fixtures and fresh allocations use ranges libphonenumber's metadata does
   // not know yet, and rejecting them would drop real links.
@@ -297,7 +324,7 @@ NormalizeOutcome IdentifierNormalizer::Impl::NormalizePhone(
     number.Clear();
     ok = parse(out, &number);
   }
-  if (!ok) return Invalid(why, "not a phone number");
+  if (!ok) return Invalid(why, kNotAPhoneNumber);
   // E.164 drops any extension: "x12" is the same line for linking purposes.
   out->clear();
   phone_util->Format(number, PhoneNumberUtil::E164, out);

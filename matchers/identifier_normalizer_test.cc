@@ -288,6 +288,31 @@ TEST(IdentifierNormalizerTest, PhoneRejectsNonNumbers) {
             "invalid:not a phone number");
 }
 
+TEST(IdentifierNormalizerTest, RepeatedPhoneSpellingsGiveTheSameAnswer) {
+  // Phones are answered from a per-thread cache after the first parse; the
+  // answer, the reason and the block list must not change, also once the
+  // cache has been emptied for being full (65,536 spellings).
+  auto normalizer = MakeNormalizer();
+  ASSERT_NE(normalizer, nullptr);
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"(415) 555-0132", "ok:+14155550132"},
+      {"call me", "invalid:not a phone number"},
+      {"1234567890", "blocked"},
+      {"001 415 555 0132", "ok:+14155550132"}};
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [raw, expected] : cases) {
+      EXPECT_EQ(Normalized(*normalizer, NormalizerKind::kPhone, raw), expected) << round;
+    }
+  }
+  for (int i = 0; i < 70000; ++i) {
+    const std::string raw = "212" + std::to_string(2000000 + i);
+    ASSERT_EQ(Normalized(*normalizer, NormalizerKind::kPhone, raw), "ok:+1" + raw);
+  }
+  for (const auto& [raw, expected] : cases) {
+    EXPECT_EQ(Normalized(*normalizer, NormalizerKind::kPhone, raw), expected);
+  }
+}
+
 TEST(IdentifierNormalizerTest, PhoneJunkIsBlockedNotInvalid) {
   auto normalizer = MakeNormalizer();
   ASSERT_NE(normalizer, nullptr);
