@@ -46,6 +46,13 @@ class IdentifierDictionary {
   }
   uint64_t hash(NodeId node) const { return nodes_[node].hash; }
 
+  // Releases the growth slack of node entries and key arena once interning is
+  // over (they grow by doubling, so up to half can be unused).
+  void ShrinkToFit() {
+    nodes_.shrink_to_fit();
+    arena_.shrink_to_fit();
+  }
+
   // Bytes held by the table, node entries and key arena (for the run report).
   size_t MemoryBytes() const;
 

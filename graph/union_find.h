@@ -31,6 +31,11 @@ class UnionFind {
   size_t size() const { return parent_.size(); }
   size_t num_sets() const { return num_sets_; }
 
+  // Bytes allocated for parents and sizes.
+  size_t MemoryBytes() const {
+    return parent_.capacity() * sizeof(NodeId) + size_.capacity() * sizeof(uint32_t);
+  }
+
   // Unions every pair that is joined in `other` (same node numbering; other
   // may be smaller). Used to merge partial forests built elsewhere.
   void Absorb(UnionFind& other);

@@ -111,6 +111,9 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
                    RunProbabilisticMatchers(probabilistic_options, ingest.probabilistic,
                                             attribute_matcher, attribute_matcher + 1));
   ingest.links.insert(ingest.links.end(), probabilistic.links.begin(), probabilistic.links.end());
+  // Both live until the end of the run and stop growing here.
+  ingest.links.shrink_to_fit();
+  ingest.dictionary.ShrinkToFit();
   timer.End("probabilistic_match");
 
   IdentityGraphResult graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);

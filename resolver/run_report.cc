@@ -211,8 +211,21 @@ std::string BuildReportJson(const RunReportInputs& in) {
   }
   timing["total"] = total;
   report["timing_seconds"] = timing;
-  report["memory"] = {{"dictionary_bytes", ingest.dictionary.MemoryBytes()},
-                      {"peak_rss_bytes", PeakRssBytes()}};
+  // The resolved graph's own footprint (allocated capacity): what must stay
+  // in memory per distinct identifier as the graph grows.
+  const uint64_t dictionary_bytes = ingest.dictionary.MemoryBytes();
+  const uint64_t union_find_bytes = in.graph->components.MemoryBytes();
+  const uint64_t links_bytes = ingest.links.capacity() * sizeof(Link);
+  const uint64_t graph_bytes = dictionary_bytes + union_find_bytes + links_bytes;
+  report["memory"] = {
+      {"dictionary_bytes", dictionary_bytes},
+      {"union_find_bytes", union_find_bytes},
+      {"links_bytes", links_bytes},
+      {"graph_bytes_per_identifier",
+       ingest.dictionary.size() == 0
+           ? 0.0
+           : static_cast<double>(graph_bytes) / static_cast<double>(ingest.dictionary.size())},
+      {"peak_rss_bytes", PeakRssBytes()}};
   // Header names and paths are not validated as UTF-8; replace rather than throw.
   return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
