@@ -129,6 +129,39 @@ class LimitCounter {
 
 }  // namespace
 
+namespace {
+
+bool KeyedLinkLess(const IdentifierDictionary& dictionary, const LinkOrderKey& kx, const Link& x,
+                   const LinkOrderKey& ky, const Link& y) {
+  if (kx.kind != ky.kind) return kx.kind < ky.kind;
+  if (kx.priority_low != ky.priority_low) return kx.priority_low < ky.priority_low;
+  if (kx.priority_high != ky.priority_high) return kx.priority_high < ky.priority_high;
+  if (kx.score != ky.score) return kx.score > ky.score;
+  if (kx.hash_low != ky.hash_low) return kx.hash_low < ky.hash_low;
+  if (kx.hash_high != ky.hash_high) return kx.hash_high < ky.hash_high;
+  if (kx.matcher != ky.matcher) return kx.matcher < ky.matcher;
+  // Equal 64-bit hashes of different identifiers: order by the full keys.
+  auto low = [&](const Link& l) {
+    return NodeLess(dictionary, l.a, l.b) ? std::pair(l.a, l.b) : std::pair(l.b, l.a);
+  };
+  auto [x_low, x_high] = low(x);
+  auto [y_low, y_high] = low(y);
+  if (x_low != y_low) return NodeLess(dictionary, x_low, y_low);
+  return NodeLess(dictionary, x_high, y_high);
+}
+
+}  // namespace
+
+bool CanonicalLinkLess(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
+                       const Link& x, const Link& y) {
+  return KeyedLinkLess(dictionary, MakeOrderKey(dictionary, types, x), x,
+                       MakeOrderKey(dictionary, types, y), y);
+}
+
+void OrientLinkCanonically(const IdentifierDictionary& dictionary, Link& link) {
+  if (NodeLess(dictionary, link.b, link.a)) std::swap(link.a, link.b);
+}
+
 void SortLinksCanonically(const IdentifierDictionary& dictionary,
                           const IdentifierTypeRegistry& types,
                           std::vector<Link>& links) {
@@ -138,29 +171,13 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
     keyed.emplace_back(MakeOrderKey(dictionary, types, link), link);
   }
   std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
-    const LinkOrderKey& kx = x.first;
-    const LinkOrderKey& ky = y.first;
-    if (kx.kind != ky.kind) return kx.kind < ky.kind;
-    if (kx.priority_low != ky.priority_low) return kx.priority_low < ky.priority_low;
-    if (kx.priority_high != ky.priority_high) return kx.priority_high < ky.priority_high;
-    if (kx.score != ky.score) return kx.score > ky.score;
-    if (kx.hash_low != ky.hash_low) return kx.hash_low < ky.hash_low;
-    if (kx.hash_high != ky.hash_high) return kx.hash_high < ky.hash_high;
-    if (kx.matcher != ky.matcher) return kx.matcher < ky.matcher;
-    // Equal 64-bit hashes of different identifiers: order by the full keys.
-    auto low = [&](const Link& l) {
-      return NodeLess(dictionary, l.a, l.b) ? std::pair(l.a, l.b) : std::pair(l.b, l.a);
-    };
-    auto [x_low, x_high] = low(x.second);
-    auto [y_low, y_high] = low(y.second);
-    if (x_low != y_low) return NodeLess(dictionary, x_low, y_low);
-    return NodeLess(dictionary, x_high, y_high);
+    return KeyedLinkLess(dictionary, x.first, x.second, y.first, y.second);
   });
   for (size_t i = 0; i < links.size(); ++i) {
     links[i] = keyed[i].second;
     // Orient every link by (hash, type, value) too: NodeIds follow input
     // order, and a link's ends are printed in links.csv and the report.
-    if (NodeLess(dictionary, links[i].b, links[i].a)) std::swap(links[i].a, links[i].b);
+    OrientLinkCanonically(dictionary, links[i]);
   }
 }
 

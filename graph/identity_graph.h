@@ -59,6 +59,13 @@ struct IdentityGraphResult {
   uint64_t links_skipped_hub = 0;  // an end is a quarantined hub
 };
 
+// Whether `x` comes before `y` in the canonical merge order (file comment).
+bool CanonicalLinkLess(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
+                       const Link& x, const Link& y);
+
+// Orients `link` so that `a` is the end with the smaller (hash, type, value).
+void OrientLinkCanonically(const IdentifierDictionary& dictionary, Link& link);
+
 // Sorts `links` into the canonical merge order (see file comment) and orients
 // each so that `a` is the end with the smaller (hash, type, value).
 void SortLinksCanonically(const IdentifierDictionary& dictionary,

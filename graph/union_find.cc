@@ -40,6 +40,16 @@ NodeId UnionFind::Union(NodeId a, NodeId b) {
   return root_a;
 }
 
+void UnionFind::Isolate(const std::vector<NodeId>& nodes) {
+  size_t roots = 0;
+  for (NodeId node : nodes) roots += parent_[node] == node;
+  for (NodeId node : nodes) {
+    parent_[node] = node;
+    size_[node] = 1;
+  }
+  num_sets_ += nodes.size() - roots;
+}
+
 void UnionFind::Absorb(UnionFind& other) {
   Resize(other.size());
   for (NodeId node = 0; node < other.size(); ++node) {

@@ -22,6 +22,12 @@ class UnionFind {
   void Resize(size_t num_nodes);
 
   NodeId Find(NodeId node);
+  // Find without path compression, for readers sharing the forest under a
+  // shared lock (union by size keeps paths O(log n)).
+  NodeId FindRoot(NodeId node) const {
+    while (parent_[node] != node) node = parent_[node];
+    return node;
+  }
   // Joins the sets of a and b. Returns the new root, which is the root of the
   // larger set (ties: the smaller root id, so the result is order-free).
   NodeId Union(NodeId a, NodeId b);
@@ -30,6 +36,11 @@ class UnionFind {
   uint32_t set_size(NodeId node) { return size_[Find(node)]; }
   size_t size() const { return parent_.size(); }
   size_t num_sets() const { return num_sets_; }
+
+  // Makes each of `nodes` a singleton again. REQUIRES: `nodes` is a whole
+  // set (every node whose root is among them), so no other node points into
+  // it. Used to recompute one identity after an erasure or a new hub.
+  void Isolate(const std::vector<NodeId>& nodes);
 
   // Bytes allocated for parents and sizes.
   size_t MemoryBytes() const {

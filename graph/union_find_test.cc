@@ -73,6 +73,20 @@ TEST(UnionFindTest, AbsorbCombinesPartialForests) {
   EXPECT_EQ(ToString(left), "{0,1,2} {3} {4,5}");
 }
 
+TEST(UnionFindTest, IsolateResetsOneWholeSet) {
+  UnionFind uf(6);
+  uf.Union(0, 1);
+  uf.Union(1, 2);
+  uf.Union(3, 4);
+  uf.Isolate({0, 1, 2});
+  EXPECT_EQ(ToString(uf), "{0} {1} {2} {3,4} {5}");
+  EXPECT_EQ(uf.num_sets(), 5u);
+  uf.Union(2, 1);
+  EXPECT_EQ(uf.FindRoot(1), uf.FindRoot(2));
+  EXPECT_NE(uf.FindRoot(0), uf.FindRoot(1));
+  EXPECT_EQ(uf.FindRoot(4), uf.Find(3));
+}
+
 TEST(UnionFindTest, ResizeAddsSingletons) {
   UnionFind uf(2);
   uf.Union(0, 1);
