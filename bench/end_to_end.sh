@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# End-to-end accuracy and speed on generated data, printed as a table.
-#   bench/end_to_end.sh [PEOPLE...]      default: 10000 100000 (~100k and ~1M events)
-# Needs a Release build in build/ (./setup.sh). For each size: generate
-# (seed 7), resolve with 1 and 2 threads, score the 2-thread run against the truth.
+# End-to-end speed, memory and accuracy on generated data, printed as tables.
+#   bench/end_to_end.sh [--default-matchers] [PEOPLE...]
+#     default sizes: 10000 100000 1000000 (~100k, ~1M, ~10M events)
+#     default matchers: deterministic only (--no-colocation), as issue 5 measures;
+#     --default-matchers adds device co-location (the resolve default).
+# Needs a Release build in build/ (./setup.sh). For each size: generate (seed
+# 7), resolve with 1 and 2 threads, score the 2-thread run against the truth.
+# Per-stage seconds and the graph's bytes per distinct identifier come from
+# report.json; wall time and peak RSS from /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin/idstitch
 [ -x "$bin" ] || { echo "build first: ./setup.sh" >&2; exit 2; }
+matchers=(--no-colocation)
+if [ "${1:-}" = "--default-matchers" ]; then
+  matchers=()
+  shift
+fi
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-printf '| people | events | threads | wall s | events/s | peak RSS MB | identities | pairwise P | pairwise R | pairwise F1 | B-cubed F1 |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+rows="$work/rows"
+: > "$rows"
 for people in "${sizes[@]}"; do
   data="$work/data-$people"
   "$bin" gen --people "$people" --seed 7 --out "$data" --quiet
@@ -21,16 +31,38 @@ for people in "${sizes[@]}"; do
   for threads in 1 2; do
     out="$work/out-$people-$threads"
     /usr/bin/time -f '%e %M' -o "$work/time" "$bin" resolve "$data/events.jsonl" --out "$out" \
-      --threads "$threads" --quiet
+      --threads "$threads" --quiet "${matchers[@]}"
     read -r wall rss_kb < "$work/time"
-    identities=$(python3 -c "import json;print(json.load(open('$out/report.json'))['identities']['count'])")
-    "$bin" eval --truth "$data/truth.csv" --assignments "$out/assignments.csv" --out "$work/eval.json" >/dev/null
-    scores=$(python3 -c "
-import json; e=json.load(open('$work/eval.json'))
-p=e['pairwise']; b=e['bcubed']
-print('%.4f | %.4f | %.4f | %.4f' % (p['precision'], p['recall'], p['f1'], b['f1']))")
-    rate=$(python3 -c "print(int($events / max($wall, 0.001)))")
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$people" "$events" "$threads" "$wall" \
-      "$rate" "$((rss_kb / 1024))" "$identities" "$scores"
+    scores="null"
+    if [ "$threads" = 2 ]; then
+      "$bin" eval --truth "$data/truth.csv" --assignments "$out/assignments.csv" --out "$work/eval.json" >/dev/null
+      scores="$work/eval.json"
+    fi
+    echo "$people $events $threads $wall $rss_kb $out/report.json $scores" >> "$rows"
   done
+  rm -rf "$data" "$work"/out-"$people"-*/assignments.csv
 done
+
+python3 - "$rows" <<'PY'
+import json, sys
+rows = [line.split() for line in open(sys.argv[1])]
+print('| people | events | threads | wall s | events/s | read+parse+match | graph | assign | write | peak RSS MB | identifiers | graph B/identifier | identities | pairwise P | pairwise R | pairwise F1 |')
+print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+one_thread = {}
+for people, events, threads, wall, rss_kb, report, scores in rows:
+    r = json.load(open(report)); t = r['timing_seconds']; m = r['memory']
+    acc = ['', '', '']
+    if scores != 'null':
+        p = json.load(open(scores))['pairwise']
+        acc = ['%.4f' % p['precision'], '%.4f' % p['recall'], '%.4f' % p['f1']]
+    if threads == '1':
+        one_thread[people] = float(wall)
+    print('| %s | %s | %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %d | %d | %.1f | %d | %s |' % (
+        people, events, threads, wall, int(events) / max(float(wall), 1e-3), t['read_parse_match'],
+        t['graph'], t['assign_ids'], t['write'], int(rss_kb) // 1024, r['identifiers']['distinct'],
+        m['graph_bytes_per_identifier'], r['identities']['count'], ' | '.join(acc)))
+print()
+for people, events, threads, wall, *_ in rows:
+    if threads == '2':
+        print('%s people: 2 threads are %.2fx one thread' % (people, one_thread[people] / float(wall)))
+PY
