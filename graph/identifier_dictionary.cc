@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cassert>
 
 namespace idstitch {
@@ -55,6 +56,13 @@ std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
     if (node == kEmptySlot) return std::nullopt;
     if (nodes_[node].hash == hash && KeyEquals(node, type, value)) return node;
   }
+}
+
+void IdentifierDictionary::Forget(NodeId node) {
+  NodeEntry& entry = nodes_[node];
+  std::fill(arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset),
+            arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset + entry.length), '\0');
+  entry.length = 0;
 }
 
 void IdentifierDictionary::Grow() {

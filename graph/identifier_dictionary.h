@@ -46,6 +46,11 @@ class IdentifierDictionary {
   }
   uint64_t hash(NodeId node) const { return nodes_[node].hash; }
 
+  // Erasure: overwrites the node's stored value with zeros and empties it, so
+  // the value is no longer held nor found; interning it again makes a new
+  // node. The NodeId stays allocated (with an empty value).
+  void Forget(NodeId node);
+
   // Releases the growth slack of node entries and key arena once interning is
   // over (they grow by doubling, so up to half can be unused).
   void ShrinkToFit() {

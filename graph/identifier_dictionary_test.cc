@@ -51,5 +51,18 @@ TEST(IdentifierDictionaryTest, HashIsFixedAcrossRuns) {
   EXPECT_NE(HashIdentifier(1, "x"), HashIdentifier(2, "x"));
 }
 
+TEST(IdentifierDictionaryTest, ForgetDropsTheValueAndReinterningMakesANewNode) {
+  IdentifierDictionary dictionary;
+  const NodeId kept = dictionary.Intern(1, "kept@example.com");
+  const NodeId erased = dictionary.Intern(1, "erased@example.com");
+  dictionary.Forget(erased);
+  EXPECT_EQ(dictionary.value(erased), "");
+  EXPECT_FALSE(dictionary.Find(1, "erased@example.com").has_value());
+  EXPECT_EQ(dictionary.Find(1, "kept@example.com"), kept);
+  const NodeId again = dictionary.Intern(1, "erased@example.com");
+  EXPECT_NE(again, erased);
+  EXPECT_EQ(dictionary.Find(1, "erased@example.com"), again);
+}
+
 }  // namespace
 }  // namespace idstitch
