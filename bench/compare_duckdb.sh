@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# idstitch against the SQL approach warehouse users run today (DuckDB, bench/duckdb/stitch.mjs:
+# identifiers sharing a record joined, connected components by label propagation), on the
+# same generated logs, timed in the same run; prints a table with the ratio of wall times.
+#   bench/compare_duckdb.sh [PEOPLE...]      default: 10000 100000 (~100k and ~1M events)
+# Needs a Release build in build/ (./setup.sh), Node 20+ and npm (installs @duckdb/node-api
+# into bench/duckdb/node_modules on first use). For each size: generate (seed 7), run
+# `idstitch resolve --no-colocation --threads 2` and stitch.mjs (DuckDB's default threads,
+# one per core; DUCKDB_THREADS=N overrides), score both with `idstitch eval`.
+# stdout: the table; stderr: stitch.mjs's phase times and iteration counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=build/bin/idstitch
+[ -x "$bin" ] || { echo "build first: ./setup.sh" >&2; exit 2; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then echo "needs node and npm" >&2; exit 2; fi
+# `npm install`, not `npm ci`: the lock lacks the bindings of platforms whose build of this
+# version the registry does not offer, and `npm ci` refuses a lock missing optional packages.
+# With the lock present, `npm install` installs exactly the locked versions.
+if [ ! -d bench/duckdb/node_modules ]; then
+  (cd bench/duckdb && npm install --no-audit --no-fund >&2)
+fi
+duckdb_pkg=$(node -p "require('./bench/duckdb/node_modules/@duckdb/node-api/package.json').version")
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Prints "P | R | F1" of an assignments file against the truth.
+score() {
+  "$bin" eval --truth "$1" --assignments "$2" --out "$work/eval.json" >/dev/null
+  python3 -c "
+import json; p=json.load(open('$work/eval.json'))['pairwise']
+print('%.4f | %.4f | %.4f' % (p['precision'], p['recall'], p['f1']))"
+}
+
+printf '| people | events | engine | wall s | events/s | peak RSS MB | pairwise P | pairwise R | pairwise F1 | wall / idstitch wall |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
+for people in "${sizes[@]}"; do
+  data="$work/data-$people"
+  "$bin" gen --people "$people" --seed 7 --out "$data" --quiet
+  events=$(wc -l < "$data/events.jsonl")
+
+  out="$work/idstitch-$people"
+  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" resolve "$data/events.jsonl" --out "$out" \
+    --no-colocation --threads 2 --quiet
+  read -r id_wall rss_kb < "$work/time"
+  rate=$(python3 -c "print(int($events / max($id_wall, 0.001)))")
+  printf '| %s | %s | idstitch | %s | %s | %s | %s | 1.00 |\n' "$people" "$events" "$id_wall" \
+    "$rate" "$((rss_kb / 1024))" "$(score "$data/truth.csv" "$out/assignments.csv")"
+
+  out="$work/duckdb-$people"
+  echo "# stitch.mjs, $people people:" >&2
+  /usr/bin/time -f '%e %M' -o "$work/time" node bench/duckdb/stitch.mjs "$data/events.jsonl" \
+    --out "$out"
+  read -r wall rss_kb < "$work/time"
+  rate=$(python3 -c "print(int($events / max($wall, 0.001)))")
+  ratio=$(python3 -c "print('%.2f' % ($wall / max($id_wall, 0.01)))")
+  printf '| %s | %s | DuckDB | %s | %s | %s | %s | %s |\n' "$people" "$events" "$wall" \
+    "$rate" "$((rss_kb / 1024))" "$(score "$data/truth.csv" "$out/assignments.csv")" "$ratio"
+done
+printf '\nDuckDB %s (@duckdb/node-api %s), %s threads; idstitch --threads 2 --no-colocation.\n' \
+  "$(node -p "require('./bench/duckdb/node_modules/@duckdb/node-bindings/package.json').version.split('-')[0]")" \
+  "$duckdb_pkg" "${DUCKDB_THREADS:-$(nproc)}"
