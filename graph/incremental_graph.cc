@@ -472,6 +472,21 @@ IncrementalGraph::Dirty IncrementalGraph::TakeDirty() {
   return out;
 }
 
+IncrementalGraph::Dirty IncrementalGraph::Everything() const {
+  Dirty out;
+  for (NodeId node = 0; node < dictionary_.size(); ++node) {
+    if (alive_[node]) out.nodes.push_back(node);
+  }
+  for (uint32_t index = 0; index < links_.size(); ++index) {
+    if (links_[index].alive) out.links.push_back(index);
+  }
+  out.retired.assign(retired_.begin(), retired_.end());
+  std::sort(out.retired.begin(), out.retired.end());
+  out.issued.assign(issued_.begin(), issued_.end());
+  std::sort(out.issued.begin(), out.issued.end());
+  return out;
+}
+
 void IncrementalGraph::RestoreNode(TypeId type, std::string_view value,
                                    const std::string& identity_id, const NodeActivity& activity,
                                    bool quarantined) {

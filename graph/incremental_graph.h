@@ -131,6 +131,8 @@ class IncrementalGraph {
     std::vector<std::string> issued;  // new identity IDs
   };
   Dirty TakeDirty();
+  // Every live row, as if all were dirty (to persist a seeded graph).
+  Dirty Everything() const;
   const GraphLink& link(uint32_t index) const { return links_[index]; }
   const NodeActivity& activity(NodeId node) const { return activity_[node]; }
   bool alive(NodeId node) const { return alive_[node]; }
