@@ -1,4 +1,5 @@
-// The idstitch command line: resolve, gen, eval. See README.md, "Exit codes".
+// The idstitch command line: resolve, gen, eval, explain, serve, export. See
+// README.md, "Exit codes".
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "resolver/config.h"
 #include "resolver/evaluation.h"
 #include "resolver/explain.h"
+#include "resolver/serve_command.h"
 
 namespace idstitch {
 namespace {
@@ -64,13 +66,20 @@ struct ResolveFlags {
   double colocation_threshold = -1;
 };
 
-int RunResolve(const ResolveFlags& flags) {
+// Options from --config (a missing file is a usage error, not an input error).
+absl::StatusOr<ResolverOptions> OptionsFromConfig(const std::string& config) {
   ResolverOptions options;
-  if (!flags.config.empty()) {
-    absl::Status status = LoadConfigFile(flags.config, &options);
-    // A missing config file is a usage error, not an input error.
-    if (!status.ok()) return Fail(absl::InvalidArgumentError(status.message()));
+  if (!config.empty()) {
+    absl::Status status = LoadConfigFile(config, &options);
+    if (!status.ok()) return absl::InvalidArgumentError(status.message());
   }
+  return options;
+}
+
+int RunResolve(const ResolveFlags& flags) {
+  absl::StatusOr<ResolverOptions> loaded = OptionsFromConfig(flags.config);
+  if (!loaded.ok()) return Fail(loaded.status());
+  ResolverOptions options = *std::move(loaded);
   for (const std::string& field : flags.fields) {
     absl::Status status = AddFieldMapping(field, &options);
     if (!status.ok()) return Fail(status);
@@ -202,6 +211,26 @@ int Main(int argc, char** argv) {
       ->required();
   explain_cmd->add_option("b", explain_b, "type:value")->required();
 
+  ServeFlags serve;
+  std::string serve_config;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the incremental identity service (HTTP/JSON)");
+  serve_cmd->add_option("--data", serve.data_dir, "Store directory (RocksDB; created if missing)")
+      ->required();
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT (default 127.0.0.1:8080; port 0: any)");
+  serve_cmd->add_option("--from", serve.from, "Seed an empty store from a resolve output directory");
+  serve_cmd->add_option("--config", serve_config, "JSON config file (as for resolve)");
+  serve_cmd->add_option("--token-file", serve.token_file,
+                        "Require this bearer token on every endpoint but /healthz");
+  serve_cmd->add_option("--max-body-bytes", serve.max_body_bytes, "Largest request body (413 beyond)")
+      ->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--port-file", serve.port_file, "Write the bound port to this file");
+
+  std::string export_data, export_out, export_config;
+  CLI::App* export_cmd = app.add_subcommand("export", "Write a store's identity map as a batch run does");
+  export_cmd->add_option("--data", export_data, "Store directory")->required();
+  export_cmd->add_option("--out", export_out, "Output directory")->required();
+  export_cmd->add_option("--config", export_config, "JSON config file (as for serve)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -211,6 +240,15 @@ int Main(int argc, char** argv) {
   if (resolve_cmd->parsed()) return RunResolve(resolve);
   if (gen_cmd->parsed()) return RunGen(gen, gen_out, gen_quiet);
   if (eval_cmd->parsed()) return RunEval(truth, assignments, eval_out);
+  if (serve_cmd->parsed() || export_cmd->parsed()) {
+    absl::StatusOr<ResolverOptions> options =
+        OptionsFromConfig(serve_cmd->parsed() ? serve_config : export_config);
+    if (!options.ok()) return Fail(options.status());
+    absl::Status status = serve_cmd->parsed()
+                              ? RunServe(*std::move(options), serve)
+                              : RunExport(*std::move(options), export_data, export_out);
+    return status.ok() ? kExitOk : Fail(status);
+  }
   if (explain_cmd->parsed()) {
     absl::StatusOr<std::string> text = ExplainIdentifiers(explain_out, explain_a, explain_b);
     if (!text.ok()) return Fail(text.status());
