@@ -168,7 +168,6 @@ bool IncrementalGraph::ApplyLink(uint32_t index, std::vector<ServiceChange>* cha
     return false;
   }
   graph_link.outcome = LinkOutcome::kApplied;
-  ++merges_;
   // The older identity's ID survives; a side without an ID yet (new in
   // this record) simply joins.
   auto id_a = root_id_.find(root_a), id_b = root_id_.find(root_b);
@@ -188,6 +187,7 @@ bool IncrementalGraph::ApplyLink(uint32_t index, std::vector<ServiceChange>* cha
   const NodeId root = Merge(root_a, root_b);
   if (!survivor.empty()) SetRootId(root, survivor);
   if (!retired.empty()) {
+    ++merges_;
     id_root_.erase(retired);
     retired_[retired] = survivor;
     dirty_.retired.emplace_back(retired, survivor);

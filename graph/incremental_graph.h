@@ -115,6 +115,7 @@ class IncrementalGraph {
   const IdentifierTypeRegistry& types() const { return types_; }
   size_t num_identifiers() const { return alive_count_; }
   size_t num_identities() const { return root_id_.size(); }
+  // Identities merged into another (not counting new identifiers joining).
   uint64_t merges() const { return merges_; }
   uint64_t refused_merges() const { return refused_; }
 
