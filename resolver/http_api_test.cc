@@ -1,6 +1,10 @@
 #include "resolver/http_api.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <random>
 #include <string>
@@ -208,6 +212,48 @@ TEST_F(HttpApiTest, FuzzedRequestsNeverCrashOrAnswer5xx) {
     }
   }
   EXPECT_GT(answered, 2500);
+  auto health = client_->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+// Malformed HTTP on a raw socket: random bytes and broken request lines.
+// Whatever comes back must not be a 5xx, and the server must keep serving.
+TEST_F(HttpApiTest, MalformedHttpNeverCrashesTheServer) {
+  Start();
+  const std::string seeds[] = {
+      "GET /v1/resolve?type=email&value=a@x.com HTTP/1.1\r\nHost: x\r\n\r\n",
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"record_id\":\"r\",\"email\":\"a@x.com\"}",
+      "POST /v1/events HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+      "DELETE /v1/identifiers?type=email&value=%zz HTTP/1.0\r\n\r\n"};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    std::string request = seeds[rng() % 4];
+    if (i % 4 == 0) {
+      request.assign(rng() % 200, '\0');
+      for (char& c : request) c = static_cast<char>(rng() % 256);
+    } else {
+      for (int e = 0; e < 3; ++e) request[rng() % request.size()] = static_cast<char>(rng() % 256);
+    }
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port_));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    timeval timeout{0, 200000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    (void)!write(fd, request.data(), request.size());
+    shutdown(fd, SHUT_WR);
+    char buffer[256] = {};
+    const ssize_t got = read(fd, buffer, sizeof(buffer) - 1);
+    close(fd);
+    if (got > 12) {
+      const std::string head(buffer, static_cast<size_t>(got));
+      EXPECT_EQ(head.find("HTTP/1.1 5"), std::string::npos) << head;
+    }
+  }
   auto health = client_->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
