@@ -126,6 +126,7 @@ struct IdentifierNormalizer::Impl {
                                   std::string* why) const;
   NormalizeOutcome ParsePhone(std::string_view trimmed, std::string* out,
                               std::string* why) const;
+  bool phone_fast_path = false;  // region US and the option on
   static NormalizeOutcome NormalizeSocial(std::string* out, std::string* why);
 };
 
@@ -147,6 +148,7 @@ IdentifierNormalizer::Create(const NormalizerOptions& options) {
         "' is not a region libphonenumber supports (expected e.g. \"US\")"));
   }
   impl->fold_gmail = options.fold_gmail;
+  impl->phone_fast_path = options.phone_fast_path && impl->phone_region == "US";
 
   for (const std::string& value : options.blocked_values) {
     impl->max_blocked_value_size =
@@ -283,8 +285,45 @@ NormalizeOutcome IdentifierNormalizer::Impl::NormalizeEmail(
   return NormalizeOutcome::kOk;
 }
 
+namespace {
+
+// A plain NANP number: digits separated only by spaces, dashes, dots and
+// parentheses, optionally "+1" or "1" first, with a 10-digit national number
+// whose area code starts with 2-9. Writes "+1" and the national number.
+// False for anything else (letters, extensions, other countries).
+bool FastNanpPhone(std::string_view text, std::string* out) {
+  char digits[12];
+  size_t count = 0;
+  bool plus = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      if (count == sizeof(digits)) return false;
+      digits[count++] = c;
+    } else if (c == '+' && i == 0) {
+      plus = true;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  size_t national = 0;
+  if (count == 11 && digits[0] == '1') {
+    national = 1;
+  } else if (count != 10 || plus) {
+    return false;
+  }
+  const char* number = digits + national;
+  if (number[0] < '2') return false;
+  out->assign("+1");
+  out->append(number, 10);
+  return true;
+}
+
+}  // namespace
+
 NormalizeOutcome IdentifierNormalizer::Impl::NormalizePhone(
     std::string_view trimmed, std::string* out, std::string* why) const {
+  if (phone_fast_path && FastNanpPhone(trimmed, out)) return NormalizeOutcome::kOk;
   auto& cache = phone_cache.local();
   if (auto it = cache.find(AsAbsl(trimmed)); it != cache.end()) {
     if (it->second.empty()) return Invalid(why, kNotAPhoneNumber);

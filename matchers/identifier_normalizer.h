@@ -49,6 +49,12 @@ struct NormalizerOptions {
   // When normalization fails, the trimmed, lowercased raw value is tried too.
   // Default: DefaultBlockedRegexes().
   std::vector<std::string> blocked_regexes = DefaultBlockedRegexes();
+  // With region "US": read plain North American numbers ("(415) 555-0132",
+  // "+1 415 555 0132", "1-415-555-0132", digits with spaces, dots, dashes or
+  // parentheses) without libphonenumber, which costs ~11 us a number. Gives
+  // exactly libphonenumber's E.164 (tested against it); anything else goes to
+  // libphonenumber. Off only to compare the two.
+  bool phone_fast_path = true;
 };
 
 enum class NormalizeOutcome {

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -310,6 +311,34 @@ TEST(IdentifierNormalizerTest, RepeatedPhoneSpellingsGiveTheSameAnswer) {
   }
   for (const auto& [raw, expected] : cases) {
     EXPECT_EQ(Normalized(*normalizer, NormalizerKind::kPhone, raw), expected);
+  }
+}
+
+TEST(IdentifierNormalizerTest, PhoneFastPathAgreesWithLibphonenumber) {
+  // The fast path must give libphonenumber's answer (value, reason and block
+  // list) on every input: random digit strings of 9 to 12 digits, NANP and
+  // not, with random separators, prefixes and stray characters.
+  NormalizerOptions slow_options;
+  slow_options.phone_fast_path = false;
+  auto fast = MakeNormalizer();
+  auto slow = MakeNormalizer(slow_options);
+  ASSERT_NE(fast, nullptr);
+  ASSERT_NE(slow, nullptr);
+  std::mt19937_64 rng(5);
+  const std::string separators[] = {"", " ", "-", ".", "(", ")", "  ", " - ", ") ", "x", "/", "+"};
+  for (int i = 0; i < 60000; ++i) {
+    const size_t digits = 9 + rng() % 4;
+    std::string raw = rng() % 5 == 0 ? "+" : "";
+    if (rng() % 3 == 0) raw += "1";
+    for (size_t d = 0; d < digits; ++d) {
+      // Mostly 2-9 where NANP needs it, sometimes 0/1 anywhere.
+      raw.push_back(static_cast<char>('0' + (rng() % 4 == 0 ? rng() % 10 : 2 + rng() % 8)));
+      if (rng() % 3 == 0) raw += separators[rng() % (rng() % 8 == 0 ? 12 : 9)];
+    }
+    if (rng() % 10 == 0) raw = "(" + raw;
+    ASSERT_EQ(Normalized(*fast, NormalizerKind::kPhone, raw),
+              Normalized(*slow, NormalizerKind::kPhone, raw))
+        << "'" << raw << "'";
   }
 }
 
