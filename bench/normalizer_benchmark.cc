@@ -3,7 +3,8 @@
 // distinct raw values in the messy formats real feeds send. Every input
 // identifier is normalized once, so this bounds ingest. Phones also run on
 // 2^17 values: more than the per-thread phone cache holds, so every call
-// parses.
+// parses (US numbers in plain NANP shapes take the fast path; the
+// WithoutFastPath case shows libphonenumber's own cost).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -107,14 +108,15 @@ std::string RawValue(std::string_view type, std::string_view region,
 }
 
 // One normalizer call per iteration, cycling through range(0) distinct values.
-void BM_Normalize(benchmark::State& state, const char* type_name,
-                  const char* region) {
+void NormalizeLoop(benchmark::State& state, const char* type_name, const char* region,
+                   bool phone_fast_path) {
   const IdentifierTypeRegistry registry =
       IdentifierTypeRegistry::WithBuiltins();
   const NormalizerKind kind =
       registry.spec(*registry.Find(type_name)).normalizer;
   NormalizerOptions options;
   options.phone_default_region = region;
+  options.phone_fast_path = phone_fast_path;
   absl::StatusOr<std::unique_ptr<IdentifierNormalizer>> normalizer =
       IdentifierNormalizer::Create(options);
   if (!normalizer.ok()) {
@@ -146,7 +148,17 @@ void BM_Normalize(benchmark::State& state, const char* type_name,
       static_cast<double>(ok) / static_cast<double>(state.iterations());
 }
 
+void BM_Normalize(benchmark::State& state, const char* type_name, const char* region) {
+  NormalizeLoop(state, type_name, region, /*phone_fast_path=*/true);
+}
+
+// US phones through libphonenumber only: what the NANP fast path saves.
+void BM_NormalizePhoneWithoutFastPath(benchmark::State& state) {
+  NormalizeLoop(state, "phone", "US", /*phone_fast_path=*/false);
+}
+
 BENCHMARK_CAPTURE(BM_Normalize, email, "email", "US")->Arg(1 << 12);
+BENCHMARK(BM_NormalizePhoneWithoutFastPath)->Arg(1 << 17);
 BENCHMARK_CAPTURE(BM_Normalize, phone_us, "phone", "US")
     ->Arg(1 << 12)
     ->Arg(1 << 17);
