@@ -38,6 +38,9 @@ struct Work {
   std::vector<std::vector<RecordLink>> links;   // per matcher
   std::vector<InputIssue> issues;
   InputCounters counters;
+  // Filled by the absorb stage for the spill stage: each record's nodes.
+  std::vector<NodeId> nodes;
+  std::vector<size_t> node_offsets;
 };
 
 struct FileState {
@@ -146,15 +149,12 @@ class ChunkParser {
   TypeId record_type_;
 };
 
-// The serial, in-order half: interning, link aggregation, spilling.
+// The first serial, in-order stage: interning and link aggregation.
 class Absorber {
  public:
   Absorber(const ResolverOptions& options, const std::vector<std::unique_ptr<Matcher>>& matchers,
            IngestResult& result, IssueSink& issues)
-      : options_(options), matchers_(matchers), result_(result), issues_(issues),
-        email_type_(options.types.Find("email")), device_type_(options.types.Find("device_id")) {
-    result_.event_names.push_back("");
-    event_ids_[""] = 0;
+      : options_(options), matchers_(matchers), result_(result), issues_(issues) {
     result_.record_links_by_matcher.assign(matchers.size(), 0);
   }
 
@@ -168,26 +168,19 @@ class Absorber {
           result_.counters.records_rejected, " records rejected, reaching --max-errors ",
           options_.max_errors, "; nothing was written"));
     }
-    record_nodes_.clear();
-    node_offsets_.clear();
     size_t hash_index = 0;
     for (const Record& record : work.records) {
-      node_offsets_.push_back(record_nodes_.size());
+      work.node_offsets.push_back(work.nodes.size());
       for (const Identifier& id : record.identifiers) {
-        record_nodes_.push_back(
-            result_.dictionary.Intern(id.type, id.value, work.hashes[hash_index++]));
+        work.nodes.push_back(result_.dictionary.Intern(id.type, id.value, work.hashes[hash_index++]));
       }
-      absl::Span<const NodeId> nodes =
-          absl::MakeConstSpan(record_nodes_).subspan(node_offsets_.back());
-      result_.spill->Write(record.record_id, record.ts, EventId(record.event), nodes);
-      result_.probabilistic.Collect(record, nodes, work.chunk.file_index, email_type_,
-                                    device_type_, options_.probabilistic);
     }
+    work.node_offsets.push_back(work.nodes.size());
     for (size_t matcher = 0; matcher < work.links.size(); ++matcher) {
       result_.record_links_by_matcher[matcher] += work.links[matcher].size();
       for (const RecordLink& link : work.links[matcher]) {
-        size_t base = node_offsets_[link.record_index];
-        AddLink(record_nodes_[base + link.from_slot], record_nodes_[base + link.to_slot],
+        size_t base = work.node_offsets[link.record_index];
+        AddLink(work.nodes[base + link.from_slot], work.nodes[base + link.to_slot],
                 static_cast<uint8_t>(matcher), work.records[link.record_index].ts);
       }
     }
@@ -195,16 +188,6 @@ class Absorber {
   }
 
  private:
-  uint16_t EventId(const std::string& event) {
-    auto it = event_ids_.find(event);
-    if (it != event_ids_.end()) return it->second;
-    std::string_view name = event;
-    if (result_.event_names.size() >= kMaxEventNames) name = kOtherEvent;
-    auto [inserted, added] = event_ids_.emplace(std::string(name), result_.event_names.size());
-    if (added) result_.event_names.emplace_back(name);
-    return inserted->second;
-  }
-
   void AddLink(NodeId x, NodeId y, uint8_t matcher, int64_t ts) {
     if (x == y) return;
     NodeId a = std::min(x, y), b = std::max(x, y);
@@ -226,12 +209,48 @@ class Absorber {
   const std::vector<std::unique_ptr<Matcher>>& matchers_;
   IngestResult& result_;
   IssueSink& issues_;
+  absl::flat_hash_map<std::pair<uint64_t, uint8_t>, uint32_t> link_index_;
+};
+
+// The second serial, in-order stage, overlapping the first on the next
+// chunk: the record spill (with event ids) and the probabilistic matchers'
+// inputs.
+class Spiller {
+ public:
+  Spiller(const ResolverOptions& options, IngestResult& result)
+      : options_(options), result_(result),
+        email_type_(options.types.Find("email")), device_type_(options.types.Find("device_id")) {
+    result_.event_names.push_back("");
+    event_ids_[""] = 0;
+  }
+
+  void Spill(const Work& work) {
+    for (size_t r = 0; r < work.records.size(); ++r) {
+      const Record& record = work.records[r];
+      absl::Span<const NodeId> nodes = absl::MakeConstSpan(work.nodes).subspan(
+          work.node_offsets[r], work.node_offsets[r + 1] - work.node_offsets[r]);
+      result_.spill->Write(record.record_id, record.ts, EventId(record.event), nodes);
+      result_.probabilistic.Collect(record, nodes, work.chunk.file_index, email_type_,
+                                    device_type_, options_.probabilistic);
+    }
+  }
+
+ private:
+  uint16_t EventId(const std::string& event) {
+    auto it = event_ids_.find(event);
+    if (it != event_ids_.end()) return it->second;
+    std::string_view name = event;
+    if (result_.event_names.size() >= kMaxEventNames) name = kOtherEvent;
+    auto [inserted, added] = event_ids_.emplace(std::string(name), result_.event_names.size());
+    if (added) result_.event_names.emplace_back(name);
+    return inserted->second;
+  }
+
+  const ResolverOptions& options_;
+  IngestResult& result_;
   std::optional<TypeId> email_type_;
   std::optional<TypeId> device_type_;
   absl::flat_hash_map<std::string, uint16_t> event_ids_;
-  absl::flat_hash_map<std::pair<uint64_t, uint8_t>, uint32_t> link_index_;
-  std::vector<NodeId> record_nodes_;
-  std::vector<size_t> node_offsets_;
 };
 
 }  // namespace
@@ -279,11 +298,13 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   IngestResult result;
   ASSIGN_OR_RETURN(result.spill, RecordSpill::Create(work_dir));
   Absorber absorber(options, matchers, result, issues);
+  Spiller spiller(options, result);
   tbb::enumerable_thread_specific<simdjson::dom::parser> json_parsers;
 
   // Each serial stage owns its status; `stop` tells the reader to end early.
   absl::Status read_status, absorb_status;
   std::atomic<bool> stop{false};
+  std::atomic<bool> absorb_failed{false};
   std::atomic<uint64_t> records_absorbed{0};  // for progress, read by the read stage
   size_t file_index = 0;
   uint64_t bytes_before_file = 0;
@@ -334,12 +355,21 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     }
     return work;
   };
-  auto absorb_stage = [&](Work* work) {
-    std::unique_ptr<Work> owned(work);
-    if (!absorb_status.ok()) return;
-    absorb_status = absorber.Absorb(*owned);
+  auto absorb_stage = [&](Work* work) -> Work* {
+    if (!absorb_status.ok()) return work;
+    absorb_status = absorber.Absorb(*work);
     records_absorbed.store(result.counters.records_read, std::memory_order_relaxed);
-    if (!absorb_status.ok()) stop.store(true);
+    if (!absorb_status.ok()) {
+      absorb_failed.store(true);
+      stop.store(true);
+    }
+    return work;
+  };
+  auto spill_stage = [&](Work* work) {
+    std::unique_ptr<Work> owned(work);
+    // Once absorbing failed the run fails: nothing more is worth spilling.
+    if (absorb_failed.load()) return;
+    spiller.Spill(*owned);
   };
 
   int threads = options.max_threads > 0 ? options.max_threads : tbb::info::default_concurrency();
@@ -349,7 +379,8 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
         static_cast<size_t>(threads) * 4,
         tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order, read_stage) &
             tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, parse_stage) &
-            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, absorb_stage));
+            tbb::make_filter<Work*, Work*>(tbb::filter_mode::serial_in_order, absorb_stage) &
+            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, spill_stage));
   });
   RETURN_IF_ERROR(read_status);
   RETURN_IF_ERROR(absorb_status);
