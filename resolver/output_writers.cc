@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
 #include "resolver/json_escape.h"
+#include "tbb/parallel_for.h"
 
 namespace idstitch {
 namespace {
@@ -31,25 +32,44 @@ void AppendTimestampField(std::string_view key, int64_t ts, std::string* out) {
   }
 }
 
+// Formats items [0, count) with `format(i, &text)` in parallel, in batches
+// whose text is appended to `out` in order: output identical to a serial
+// loop, memory bounded by one batch.
+template <typename Format>
+void WriteInOrder(size_t count, AtomicFile& out, Format format) {
+  constexpr size_t kBatch = 1 << 15;
+  constexpr size_t kPieces = 64;
+  std::vector<std::string> pieces(kPieces);
+  for (size_t begin = 0; begin < count; begin += kBatch) {
+    const size_t end = std::min(count, begin + kBatch);
+    const size_t step = (end - begin + kPieces - 1) / kPieces;
+    tbb::parallel_for(size_t{0}, kPieces, [&](size_t piece) {
+      std::string& text = pieces[piece];
+      text.clear();
+      const size_t from = begin + piece * step;
+      for (size_t i = from; i < std::min(end, from + step); ++i) format(i, &text);
+    });
+    for (const std::string& text : pieces) out.Append(text);
+  }
+}
+
 }  // namespace
 
 void WriteIdentityMap(const IdentifierDictionary& dictionary,
                       const IdentifierTypeRegistry& types,
                       const IdentityAssignment& assignment, AtomicFile& out) {
   out.Append("identifier_type,identifier,identity_id\n");
-  std::string row;
-  for (const Identity& identity : assignment.identities) {
+  WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* row) {
+    const Identity& identity = assignment.identities[index];
     for (NodeId node : identity.members) {
-      row.clear();
-      AppendCsvField(types.spec(dictionary.type(node)).name, &row);
-      row.push_back(',');
-      AppendCsvField(dictionary.value(node), &row);
-      row.push_back(',');
-      row.append(identity.id);
-      row.push_back('\n');
-      out.Append(row);
+      AppendCsvField(types.spec(dictionary.type(node)).name, row);
+      row->push_back(',');
+      AppendCsvField(dictionary.value(node), row);
+      row->push_back(',');
+      row->append(identity.id);
+      row->push_back('\n');
     }
-  }
+  });
 }
 
 absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
@@ -64,36 +84,50 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
   absl::flat_hash_map<uint64_t, uint64_t> event_counts;
 
   out.Append("record_id,identity_id\n");
-  SpilledRecord record;
-  std::string row;
-  while (true) {
-    absl::StatusOr<bool> more = spill.Read(&record);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    NodeId anchor = record.nodes.front();
-    for (NodeId node : record.nodes) {
-      if (!quarantined[node]) {
-        anchor = node;
+  // The spill is read in order, a batch at a time; rows are formatted in
+  // parallel, the activity counted serially.
+  constexpr size_t kBatch = 1 << 15;
+  std::vector<SpilledRecord> batch(kBatch);
+  std::vector<uint32_t> identity_of(kBatch);
+  bool more = true;
+  while (more) {
+    size_t filled = 0;
+    while (filled < kBatch) {
+      absl::StatusOr<bool> read = spill.Read(&batch[filled]);
+      if (!read.ok()) return read.status();
+      if (!*read) {
+        more = false;
         break;
       }
+      ++filled;
     }
-    uint32_t identity = assignment.identity_of_node[anchor];
-    row.clear();
-    AppendCsvField(record.record_id, &row);
-    row.push_back(',');
-    row.append(assignment.identities[identity].id);
-    row.push_back('\n');
-    out.Append(row);
-
-    ++activity.records_assigned;
-    ++activity.records[identity];
-    ++event_counts[(uint64_t{identity} << 16) | record.event];
-    if (record.ts != kNoTimestamp) {
-      int64_t& first = activity.first_seen[identity];
-      int64_t& last = activity.last_seen[identity];
-      if (first == kNoTimestamp || record.ts < first) first = record.ts;
-      if (last == kNoTimestamp || record.ts > last) last = record.ts;
+    for (size_t i = 0; i < filled; ++i) {
+      const SpilledRecord& record = batch[i];
+      NodeId anchor = record.nodes.front();
+      for (NodeId node : record.nodes) {
+        if (!quarantined[node]) {
+          anchor = node;
+          break;
+        }
+      }
+      const uint32_t identity = assignment.identity_of_node[anchor];
+      identity_of[i] = identity;
+      ++activity.records_assigned;
+      ++activity.records[identity];
+      ++event_counts[(uint64_t{identity} << 16) | record.event];
+      if (record.ts != kNoTimestamp) {
+        int64_t& first = activity.first_seen[identity];
+        int64_t& last = activity.last_seen[identity];
+        if (first == kNoTimestamp || record.ts < first) first = record.ts;
+        if (last == kNoTimestamp || record.ts > last) last = record.ts;
+      }
     }
+    WriteInOrder(filled, out, [&](size_t i, std::string* row) {
+      AppendCsvField(batch[i].record_id, row);
+      row->push_back(',');
+      row->append(assignment.identities[identity_of[i]].id);
+      row->push_back('\n');
+    });
   }
   activity.event_counts.assign(event_counts.begin(), event_counts.end());
   std::sort(activity.event_counts.begin(), activity.event_counts.end());
@@ -103,50 +137,54 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
 void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
                      const IdentityAssignment& assignment, const IdentityActivity& activity,
                      const std::vector<std::string>& event_names, AtomicFile& out) {
-  std::string line;
-  auto events = activity.event_counts.begin();
-  for (uint32_t index = 0; index < assignment.identities.size(); ++index) {
+  // Event counts are sorted by (identity, event id): where each identity's start.
+  std::vector<size_t> events_begin(assignment.identities.size() + 1, activity.event_counts.size());
+  for (size_t i = activity.event_counts.size(); i-- > 0;) {
+    events_begin[activity.event_counts[i].first >> 16] = i;
+  }
+  for (size_t index = assignment.identities.size(); index-- > 0;) {
+    events_begin[index] = std::min(events_begin[index], events_begin[index + 1]);
+  }
+  WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* line) {
     const Identity& identity = assignment.identities[index];
-    line = "{\"identity_id\":";
-    AppendJsonString(identity.id, &line);
-    line += ",\"members\":{";
+    line->append("{\"identity_id\":");
+    AppendJsonString(identity.id, line);
+    line->append(",\"members\":{");
     // Members are sorted by type priority, so each type's values are contiguous.
     TypeId current_type = 0;
     bool first_member = true;
     for (NodeId node : identity.members) {
       TypeId type = dictionary.type(node);
       if (first_member || type != current_type) {
-        if (!first_member) line += "],";
-        AppendJsonString(types.spec(type).name, &line);
-        line += ":[";
+        if (!first_member) line->append("],");
+        AppendJsonString(types.spec(type).name, line);
+        line->append(":[");
         current_type = type;
       } else {
-        line.push_back(',');
+        line->push_back(',');
       }
       first_member = false;
-      AppendJsonString(dictionary.value(node), &line);
+      AppendJsonString(dictionary.value(node), line);
     }
-    line += "]},\"records\":";
-    absl::StrAppend(&line, activity.records[index], ",\"events\":{");
-    // Event counts are sorted by (identity, event id); emit by event name.
+    line->append("]},\"records\":");
+    absl::StrAppend(line, activity.records[index], ",\"events\":{");
     std::vector<std::pair<std::string_view, uint64_t>> by_name;
-    for (; events != activity.event_counts.end() && (events->first >> 16) == index; ++events) {
+    for (size_t e = events_begin[index]; e < events_begin[index + 1]; ++e) {
       // Records without an event count in "records" only.
-      std::string_view name = event_names[events->first & 0xffff];
-      if (!name.empty()) by_name.emplace_back(name, events->second);
+      std::string_view name = event_names[activity.event_counts[e].first & 0xffff];
+      if (!name.empty()) by_name.emplace_back(name, activity.event_counts[e].second);
     }
     std::sort(by_name.begin(), by_name.end());
     for (size_t i = 0; i < by_name.size(); ++i) {
-      if (i) line.push_back(',');
-      AppendJsonString(by_name[i].first, &line);
-      absl::StrAppend(&line, ":", by_name[i].second);
+      if (i) line->push_back(',');
+      AppendJsonString(by_name[i].first, line);
+      absl::StrAppend(line, ":", by_name[i].second);
     }
-    line.push_back('}');
-    AppendTimestampField("first_seen", activity.first_seen[index], &line);
-    AppendTimestampField("last_seen", activity.last_seen[index], &line);
-    line += "}\n";
-    out.Append(line);
-  }
+    line->push_back('}');
+    AppendTimestampField("first_seen", activity.first_seen[index], line);
+    AppendTimestampField("last_seen", activity.last_seen[index], line);
+    line->append("}\n");
+  });
 }
 
 void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out) {
