@@ -35,8 +35,8 @@ for people in "${sizes[@]}"; do
     read -r wall rss_kb < "$work/time"
     scores="null"
     if [ "$threads" = 2 ]; then
-      "$bin" eval --truth "$data/truth.csv" --assignments "$out/assignments.csv" --out "$work/eval.json" >/dev/null
-      scores="$work/eval.json"
+      scores="$work/eval-$people.json"
+      "$bin" eval --truth "$data/truth.csv" --assignments "$out/assignments.csv" --out "$scores" >/dev/null
     fi
     echo "$people $events $threads $wall $rss_kb $out/report.json $scores" >> "$rows"
   done

@@ -20,6 +20,7 @@ namespace {
 using ::idstitch::testing::CurrentTestDir;
 using ::idstitch::testing::PartitionOfIdentityMap;
 using ::idstitch::testing::ReadFile;
+using ::idstitch::testing::ReadLines;
 using ::idstitch::testing::RunIdstitch;
 using ::idstitch::testing::SourceDir;
 using ::testing::ElementsAre;
@@ -32,21 +33,12 @@ std::unique_ptr<IdentityService> OpenService(const std::string& dir) {
   return service.ok() ? std::move(service).value() : nullptr;
 }
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
 // Feeds `input` one record per request, exports, and returns the partition.
 std::string ServicePartition(const std::string& input, const std::string& dir) {
   std::filesystem::create_directories(dir);
   std::unique_ptr<IdentityService> service = OpenService(dir + "/store");
   if (service == nullptr) return "";
-  for (const std::string& line : Lines(input)) {
+  for (const std::string& line : ReadLines(input)) {
     absl::StatusOr<std::vector<EventResult>> results = service->AddEvents(line);
     EXPECT_TRUE(results.ok()) << results.status() << " for " << line;
   }
@@ -202,7 +194,7 @@ TEST(IdentityServiceTest, RestartRecoversTheSameAnswers) {
   {
     std::unique_ptr<IdentityService> service = OpenService(dir);
     ASSERT_NE(service, nullptr);
-    for (const std::string& line : Lines(SourceDir() + "/fixtures/loyalty_and_social/input.jsonl")) {
+    for (const std::string& line : ReadLines(SourceDir() + "/fixtures/loyalty_and_social/input.jsonl")) {
       ASSERT_TRUE(service->AddEvents(line).ok());
     }
     std::filesystem::create_directories(test_dir + "/before");

@@ -29,6 +29,7 @@ namespace {
 
 using ::idstitch::testing::CurrentTestDir;
 using ::idstitch::testing::ReadFile;
+using ::idstitch::testing::ReadLines;
 using ::idstitch::testing::RunIdstitch;
 
 // Starts `idstitch serve` on `data` and returns its pid and port.
@@ -49,15 +50,6 @@ std::pair<pid_t, int> StartServer(const std::string& data, const std::string& po
   return {pid, text.empty() ? -1 : std::stoi(text)};
 }
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
 // The identity map and assignments of a clean in-process run over `events`, one per request.
 std::string CleanRunMap(const std::vector<std::string>& events, const std::string& dir) {
   std::filesystem::create_directories(dir);
@@ -74,7 +66,7 @@ std::string CleanRunMap(const std::vector<std::string>& events, const std::strin
 TEST(ServiceDurabilityTest, KillNineLosesNoAcknowledgedEvent) {
   const std::string dir = CurrentTestDir();
   ASSERT_EQ(RunIdstitch({"gen", "--people", "60", "--seed", "11", "--out", dir + "/gen", "--quiet"}), 0);
-  const std::vector<std::string> events = Lines(dir + "/gen/events.jsonl");
+  const std::vector<std::string> events = ReadLines(dir + "/gen/events.jsonl");
   ASSERT_GT(events.size(), 400u);
   const std::string data = dir + "/store";
 

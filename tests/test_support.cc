@@ -52,6 +52,15 @@ void WriteFile(const std::string& path, const std::string& content) {
 
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
 
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
 int RunIdstitch(const std::vector<std::string>& args, std::string* err) {
   std::string command = IDSTITCH_BINARY;
   for (const std::string& arg : args) {

@@ -19,6 +19,8 @@ std::string CurrentTestDir();
 // File names in `dir`, sorted.
 std::vector<std::string> DirectoryEntries(const std::string& dir);
 std::string ReadFile(const std::string& path);
+// The non-empty lines of a file.
+std::vector<std::string> ReadLines(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 bool FileExists(const std::string& path);
 
