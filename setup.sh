@@ -14,7 +14,7 @@ packages=(
   libboost-graph-dev libboost-iostreams-dev zlib1g-dev
   libabsl-dev libtbb-dev libxxhash-dev libsimdjson-dev libphonenumber-dev libre2-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  librocksdb-dev libcpp-httplib-dev
+  librocksdb-dev libcpp-httplib-dev libjemalloc-dev
   time python3
 )
 missing=()
