@@ -278,8 +278,10 @@ void IdentityService::Impl::ApplyBatch(std::vector<std::shared_ptr<PendingOp>>& 
         if (before.has_value()) {
           // A replay: nothing changes (an erased identifier stays erased).
           result.duplicate = true;
-          std::optional<NodeId> anchor = graph->Find(before->anchor_type, before->anchor_value);
-          if (anchor.has_value()) result.identity_id = graph->IdentityIdOf(*anchor);
+          if (!before->anchor_erased) {
+            std::optional<NodeId> anchor = graph->Find(before->anchor_type, before->anchor_value);
+            if (anchor.has_value()) result.identity_id = graph->IdentityIdOf(*anchor);
+          }
           ++duplicates;
           out.push_back(std::move(result));
           continue;

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "resolver/absl_compat.h"
+#include "resolver/status_macros.h"
 
 namespace idstitch {
 namespace {
@@ -21,6 +22,9 @@ constexpr char kRecordPrefix = 'e';
 constexpr char kRetiredPrefix = 'r';
 constexpr char kIssuedPrefix = 'i';
 constexpr char kChangePrefix = 'c';
+// Anchor index: anchor key + record ID -> "", so an erasure finds the record
+// rows that name the erased value.
+constexpr char kAnchorPrefix = 'a';
 
 std::string NodeKey(TypeId type, std::string_view value) {
   std::string key(1, kNodePrefix);
@@ -39,6 +43,15 @@ std::string LinkKey(TypeId type_a, std::string_view value_a, TypeId type_b,
   key.push_back(static_cast<char>(type_b));
   key.append(value_b);
   key.push_back(static_cast<char>(matcher));
+  return key;
+}
+
+std::string AnchorPrefix(TypeId type, std::string_view value) {
+  std::string key(1, kAnchorPrefix);
+  key.push_back(static_cast<char>(type));
+  key.push_back(static_cast<char>(value.size() >> 8));
+  key.push_back(static_cast<char>(value.size() & 0xff));
+  key.append(value);
   return key;
 }
 
@@ -184,9 +197,25 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
                                    uint64_t first_seq) {
   rocksdb::WriteBatch batch;
   const IdentifierDictionary& dictionary = graph.dictionary();
-  for (const auto& [type, value] : dirty.erased) batch.Delete(NodeKey(type, value));
+  // Every key that held an erased value, to be compacted away after the write.
+  std::vector<std::string> scrub;
+  for (const auto& [type, value] : dirty.erased) {
+    scrub.push_back(NodeKey(type, value));
+    batch.Delete(scrub.back());
+    // Records anchored on the value stay known (a replay stays a duplicate)
+    // but no longer name it.
+    const std::string prefix = AnchorPrefix(type, value);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Put(std::string(1, kRecordPrefix) + it->key().ToString().substr(prefix.size()), "");
+      scrub.push_back(it->key().ToString());
+      batch.Delete(scrub.back());
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "store scan"));
+  }
   for (const RemovedLink& link : dirty.removed_links) {
-    batch.Delete(LinkKey(link.type_a, link.value_a, link.type_b, link.value_b, link.matcher));
+    scrub.push_back(LinkKey(link.type_a, link.value_a, link.type_b, link.value_b, link.matcher));
+    batch.Delete(scrub.back());
   }
   for (NodeId node : dirty.nodes) {
     if (!graph.alive(node)) continue;
@@ -214,11 +243,30 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
     std::string anchor(1, static_cast<char>(record.anchor_type));
     anchor.append(record.anchor_value);
     batch.Put(std::string(1, kRecordPrefix) + record.record_id, anchor);
+    batch.Put(AnchorPrefix(record.anchor_type, record.anchor_value) + record.record_id, "");
   }
   for (size_t i = 0; i < change_json.size(); ++i) batch.Put(ChangeKey(first_seq + i), change_json[i]);
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(db_->Write(options, &batch), "store commit");
+  RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "store commit"));
+  return scrub.empty() ? absl::OkStatus() : Scrub(scrub);
+}
+
+absl::Status IdentityStore::Scrub(const std::vector<std::string>& keys) {
+  // A delete only hides a value: the bytes stay in the WAL and in table files
+  // (and the tombstone's key is the value) until a flush retires the WAL and
+  // a bottommost compaction of the affected ranges rewrites the files.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  RETURN_IF_ERROR(FromRocks(db_->Flush(flush), "store flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const std::string& key : keys) {
+    const rocksdb::Slice begin(key);
+    const rocksdb::Slice end(key);
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, &begin, &end), "store compaction"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<AppliedRecord>> IdentityStore::FindRecord(
@@ -228,7 +276,7 @@ absl::StatusOr<std::optional<AppliedRecord>> IdentityStore::FindRecord(
       db_->Get(rocksdb::ReadOptions(), std::string(1, kRecordPrefix) + record_id, &anchor);
   if (status.IsNotFound()) return std::optional<AppliedRecord>();
   if (!status.ok()) return FromRocks(status, "store read");
-  if (anchor.empty()) return BadRow("record", record_id);
+  if (anchor.empty()) return AppliedRecord{record_id, 0, "", /*anchor_erased=*/true};
   return AppliedRecord{record_id, static_cast<TypeId>(anchor[0]), anchor.substr(1)};
 }
 
@@ -251,7 +299,7 @@ absl::StatusOr<std::vector<StoredChange>> IdentityStore::ChangesAfter(uint64_t a
 absl::StatusOr<std::vector<AppliedRecord>> IdentityStore::AllRecords() const {
   std::vector<AppliedRecord> out;
   absl::Status status = ScanPrefix(*db_, kRecordPrefix, [&](std::string_view key, std::string_view value) {
-    if (value.empty()) return BadRow("record", key);
+    if (value.empty()) return absl::OkStatus();  // its anchor was erased
     out.push_back({std::string(key.substr(1)), static_cast<TypeId>(value[0]),
                    std::string(value.substr(1))});
     return absl::OkStatus();

@@ -32,6 +32,7 @@ struct AppliedRecord {
   std::string record_id;
   TypeId anchor_type = 0;
   std::string anchor_value;
+  bool anchor_erased = false;  // the anchor was erased: the record names nothing
 };
 
 // One entry of the change feed as stored: its sequence number and JSON.
@@ -52,7 +53,9 @@ class IdentityStore {
   absl::StatusOr<uint64_t> Load(IncrementalGraph& graph);
 
   // Persists what `dirty` says changed in `graph`, the records applied and
-  // the changes (numbered from `first_seq`), atomically and durably.
+  // the changes (numbered from `first_seq`), atomically and durably. After
+  // an erasure it also flushes and compacts the erased keys, so the value
+  // leaves the store's files, not only its live view.
   absl::Status Commit(const IncrementalGraph& graph, const IncrementalGraph::Dirty& dirty,
                       const std::vector<AppliedRecord>& records,
                       const std::vector<std::string>& change_json, uint64_t first_seq);
@@ -61,11 +64,13 @@ class IdentityStore {
   absl::StatusOr<std::optional<AppliedRecord>> FindRecord(const std::string& record_id) const;
   // Up to `limit` changes with seq > `after`, in order.
   absl::StatusOr<std::vector<StoredChange>> ChangesAfter(uint64_t after, size_t limit) const;
-  // Every applied record (for export), in record ID order.
+  // Every applied record whose anchor was not erased (for export), in record
+  // ID order.
   absl::StatusOr<std::vector<AppliedRecord>> AllRecords() const;
 
  private:
   explicit IdentityStore(std::unique_ptr<rocksdb::DB> db);
+  absl::Status Scrub(const std::vector<std::string>& keys);
   std::unique_ptr<rocksdb::DB> db_;
 };
 
