@@ -89,7 +89,10 @@ class ChunkParser {
       size_t end = FindRowEnd(data, position, work.chunk.size, file.format);
       std::string_view row(data + position, end - position);
       uint64_t row_line = line_number;
-      line_number += 1 + std::count(row.begin(), row.end(), '\n');
+      // A JSONL row ends at its first newline; only a CSV row (quoted
+      // newlines) can span lines.
+      line_number += 1;
+      if (file.format != InputFormat::kJsonl) line_number += std::count(row.begin(), row.end(), '\n');
       size_t capacity = work.chunk.data.size() - position;
       position = end + 1;
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
