@@ -66,7 +66,14 @@ absl::Status RunServe(ResolverOptions options, const ServeFlags& flags) {
   std::filesystem::create_directories(flags.data_dir, error);
   ASSIGN_OR_RETURN(std::unique_ptr<IdentityService> service,
                    IdentityService::Open(std::move(options), flags.data_dir));
-  if (!flags.from.empty()) RETURN_IF_ERROR(service->SeedFromBatch(flags.from));
+  if (!flags.from.empty()) {
+    // A restart with the same command line must not fail: seed only once.
+    if (service->Stats().identifiers > 0) {
+      fprintf(stderr, "idstitch: --from ignored: the store already holds identifiers\n");
+    } else {
+      RETURN_IF_ERROR(service->SeedFromBatch(flags.from));
+    }
+  }
   HttpApi api(*service, http);
   ASSIGN_OR_RETURN(int port, api.Bind());
   if (!flags.port_file.empty()) {

@@ -31,24 +31,7 @@ using ::idstitch::testing::CurrentTestDir;
 using ::idstitch::testing::ReadFile;
 using ::idstitch::testing::ReadLines;
 using ::idstitch::testing::RunIdstitch;
-
-// Starts `idstitch serve` on `data` and returns its pid and port.
-std::pair<pid_t, int> StartServer(const std::string& data, const std::string& port_file) {
-  std::filesystem::remove(port_file);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string log = port_file + ".log";
-    freopen(log.c_str(), "a", stderr);
-    execl(IDSTITCH_BINARY, IDSTITCH_BINARY, "serve", "--data", data.c_str(), "--listen",
-          "127.0.0.1:0", "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 200 && !std::filesystem::exists(port_file); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  const std::string text = std::filesystem::exists(port_file) ? ReadFile(port_file) : "";
-  return {pid, text.empty() ? -1 : std::stoi(text)};
-}
+using ::idstitch::testing::StartServer;
 
 // The identity map and assignments of a clean in-process run over `events`, one per request.
 std::string CleanRunMap(const std::vector<std::string>& events, const std::string& dir) {
@@ -70,7 +53,7 @@ TEST(ServiceDurabilityTest, KillNineLosesNoAcknowledgedEvent) {
   ASSERT_GT(events.size(), 400u);
   const std::string data = dir + "/store";
 
-  auto [pid, port] = StartServer(data, dir + "/port");
+  auto [pid, port] = StartServer({"--data", data}, dir + "/port");
   ASSERT_GT(port, 0) << ReadFile(dir + "/port.log");
   std::atomic<size_t> acknowledged{0};
   std::thread client([&, port = port] {
@@ -91,7 +74,7 @@ TEST(ServiceDurabilityTest, KillNineLosesNoAcknowledgedEvent) {
   ASSERT_LT(acked, events.size()) << "the server died after the last event";
 
   // Restart: recovery happens on open; the service must take new events.
-  auto [pid2, port2] = StartServer(data, dir + "/port");
+  auto [pid2, port2] = StartServer({"--data", data}, dir + "/port");
   ASSERT_GT(port2, 0) << ReadFile(dir + "/port.log");
   {
     httplib::Client http("127.0.0.1", port2);

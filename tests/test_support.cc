@@ -2,12 +2,15 @@
 
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -76,6 +79,29 @@ int RunIdstitch(const std::vector<std::string>& args, std::string* err) {
   int status = std::system(command.c_str());
   if (err != nullptr) *err = ReadFile(err_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::pair<int, int> StartServer(const std::vector<std::string>& args, const std::string& port_file) {
+  std::filesystem::remove(port_file);
+  std::vector<std::string> argv = {IDSTITCH_BINARY, "serve"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  for (const char* arg : {"--listen", "127.0.0.1:0", "--port-file"}) argv.emplace_back(arg);
+  argv.push_back(port_file);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string log = port_file + ".log";
+    if (freopen(log.c_str(), "a", stderr) == nullptr) _exit(126);
+    std::vector<char*> raw;
+    for (std::string& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    execv(IDSTITCH_BINARY, raw.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && !std::filesystem::exists(port_file); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const std::string text = std::filesystem::exists(port_file) ? ReadFile(port_file) : "";
+  return {pid, text.empty() ? -1 : std::stoi(text)};
 }
 
 std::string PartitionOfIdentityMap(const std::string& identity_map_csv) {

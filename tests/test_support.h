@@ -6,6 +6,7 @@
 #define IDSTITCH_TESTS_TEST_SUPPORT_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace idstitch::testing {
@@ -27,6 +28,11 @@ bool FileExists(const std::string& path);
 // Runs the idstitch binary with `args` (shell-quoted here); returns its exit
 // code and captures stderr into *err if given.
 int RunIdstitch(const std::vector<std::string>& args, std::string* err = nullptr);
+
+// Starts `idstitch serve` with `args` plus --listen 127.0.0.1:0 --port-file
+// `port_file` (its stderr goes to port_file + ".log"); returns the child's
+// pid and the bound port (-1 if it did not start within 5 s).
+std::pair<int, int> StartServer(const std::vector<std::string>& args, const std::string& port_file);
 
 // One line per identity, members "type:value" space-separated in map order,
 // lines sorted: a rendering independent of identity IDs.
