@@ -383,8 +383,9 @@ bool IncrementalGraph::Erase(TypeId type, std::string_view value,
   // Take the erased node out of its set first, so the rest is recomputed as
   // one whole set.
   root_id_.erase(root);
-  forest_.Isolate(members_[root]);
-  for (NodeId member : members_[root]) members_[member] = {member};
+  const std::vector<NodeId> whole_set = std::move(members_[root]);
+  forest_.Isolate(whole_set);
+  for (NodeId member : whole_set) members_[member] = {member};
   members_[node].clear();
   if (members.empty()) {
     id_root_.erase(old_id);
@@ -445,6 +446,14 @@ std::optional<std::string> IncrementalGraph::SurvivorOf(std::string_view identit
 
 NodeActivity IncrementalGraph::IdentityActivity(NodeId node) const {
   return identity_activity_[forest_.FindRoot(node)];
+}
+
+std::vector<const GraphLink*> IncrementalGraph::IncidentLinks(NodeId node) const {
+  std::vector<const GraphLink*> out;
+  for (uint32_t index : adjacency_[node]) {
+    if (links_[index].alive) out.push_back(&links_[index]);
+  }
+  return out;
 }
 
 std::vector<const GraphLink*> IncrementalGraph::LinksOf(NodeId node) const {

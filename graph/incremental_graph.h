@@ -107,7 +107,9 @@ class IncrementalGraph {
   // holds its members now; nullopt if the ID was never issued.
   std::optional<std::string> SurvivorOf(std::string_view identity_id) const;
   NodeActivity IdentityActivity(NodeId node) const;
-  // Applied links inside the identity of `node` (for explain).
+  // Live links with `node` at either end.
+  std::vector<const GraphLink*> IncidentLinks(NodeId node) const;
+  // Live links of the identity of `node`, each once (for explain).
   std::vector<const GraphLink*> LinksOf(NodeId node) const;
   bool quarantined(NodeId node) const { return quarantined_[node]; }
 

@@ -306,6 +306,16 @@ struct HttpApi::Impl {
     server.set_keep_alive_max_count(kKeepAliveRequests);
     server.set_read_timeout(options.read_timeout_seconds, 0);
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      // Runs before the body is read. httplib 0.11 reads a body without a
+      // length until the connection closes, past the size limit: refuse it.
+      const bool has_body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+      if (has_body_method && !req.has_header("Content-Length") &&
+          req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
+        res.set_header("Connection", "close");
+        SendError(res, 411, "LENGTH_REQUIRED", "a request body needs Content-Length or chunked encoding");
+        Record(kOther, 411, std::chrono::steady_clock::duration::zero());
+        return httplib::Server::HandlerResponse::Handled;
+      }
       if (options.token.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
       const std::string header = req.get_header_value("Authorization");
       constexpr std::string_view kBearer = "Bearer ";

@@ -217,6 +217,29 @@ TEST_F(HttpApiTest, FuzzedRequestsNeverCrashOrAnswer5xx) {
   EXPECT_EQ(health->status, 200);
 }
 
+// A body without Content-Length would be read until the connection closes,
+// past the size limit: refused with 411 before it is read.
+TEST_F(HttpApiTest, BodyWithoutLengthIsRefused) {
+  Start();
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port_));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string request =
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\n\r\n{\"record_id\":\"r\",\"email\":\"a@x.com\"}";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  char buffer[512] = {};
+  const ssize_t got = read(fd, buffer, sizeof(buffer) - 1);
+  close(fd);
+  ASSERT_GT(got, 0);
+  EXPECT_THAT(std::string(buffer), HasSubstr("HTTP/1.1 411"));
+  EXPECT_THAT(std::string(buffer), HasSubstr("LENGTH_REQUIRED"));
+  EXPECT_EQ(service_->Stats().identifiers, 0u);
+}
+
 // Malformed HTTP on a raw socket: random bytes and broken request lines.
 // Whatever comes back must not be a 5xx, and the server must keep serving.
 TEST_F(HttpApiTest, MalformedHttpNeverCrashesTheServer) {

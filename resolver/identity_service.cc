@@ -243,11 +243,18 @@ void IdentityService::Impl::ApplyBatch(std::vector<std::shared_ptr<PendingOp>>& 
     return;
   }
   // Which records were applied before: a store read, done before the lock.
+  // A read error must not pass for "never applied" (a replay would apply
+  // twice, or bring an erased value back): such an op fails as a whole.
   std::vector<std::vector<std::optional<AppliedRecord>>> previous(ops.size());
+  std::vector<absl::Status> unreadable(ops.size());
   for (size_t o = 0; o < ops.size(); ++o) {
     for (const ParsedRecord& parsed : ops[o]->records) {
       absl::StatusOr<std::optional<AppliedRecord>> found = store->FindRecord(parsed.record.record_id);
-      previous[o].push_back(found.ok() ? *found : std::nullopt);
+      if (!found.ok()) {
+        unreadable[o] = absl::UnavailableError(found.status().ToString());
+        break;
+      }
+      previous[o].push_back(*found);
     }
   }
   std::vector<absl::StatusOr<std::vector<EventResult>>> results(ops.size());
@@ -259,9 +266,23 @@ void IdentityService::Impl::ApplyBatch(std::vector<std::shared_ptr<PendingOp>>& 
     absl::flat_hash_map<std::string, AppliedRecord> in_batch;
     for (size_t o = 0; o < ops.size(); ++o) {
       PendingOp& op = *ops[o];
+      if (!unreadable[o].ok()) {
+        results[o] = unreadable[o];
+        continue;
+      }
       if (op.erase.has_value()) {
         if (graph->Erase(op.erase->first, op.erase->second, &changes)) {
           results[o] = std::vector<EventResult>();
+          // Records of this batch anchored on the value, applied before the
+          // erasure, must not name it in the store either.
+          for (AppliedRecord& record : applied) {
+            if (!record.anchor_erased && record.anchor_type == op.erase->first &&
+                record.anchor_value == op.erase->second) {
+              record.anchor_erased = true;
+              record.anchor_value.clear();
+              in_batch[record.record_id] = record;
+            }
+          }
         } else {
           results[o] = absl::NotFoundError("no such identifier");
         }
@@ -439,10 +460,9 @@ absl::StatusOr<std::string> IdentityService::Explain(std::string_view a, std::st
     }
     const std::string other_id = graph.IdentityIdOf(*node_b);
     for (NodeId member : graph.MembersOf(*node_a)) {
-      for (const GraphLink* link : graph.LinksOf(member)) {
+      for (const GraphLink* link : graph.IncidentLinks(member)) {
         const NodeId far = link->link.a == member ? link->link.b : link->link.a;
-        if (link->outcome == LinkOutcome::kRefused && graph.alive(far) &&
-            graph.IdentityIdOf(far) == other_id) {
+        if (link->outcome == LinkOutcome::kRefused && graph.IdentityIdOf(far) == other_id) {
           absl::StrAppend(&out, "Refused merge (per-identity limit): ", describe(*link), "\n");
         }
       }

@@ -126,6 +126,16 @@ TEST(IdentityServiceTest, EventsResolveLookupAndChangeFeed) {
   absl::StatusOr<std::string> explain = service->Explain("device_id:d2", "email:janedoe@gmail.com");
   ASSERT_TRUE(explain.ok()) << explain.status();
   EXPECT_THAT(*explain, HasSubstr("authenticated_event"));
+
+  // A second account on d1 is refused (one account per identity); explain
+  // names the refused link whichever identifier comes first.
+  ASSERT_TRUE(service->AddEvents(R"({"record_id":"r4","account_id":"u2","device_id":"d1"})").ok());
+  for (const auto& [a, b] : {std::pair("account_id:u1", "account_id:u2"),
+                             std::pair("account_id:u2", "account_id:u1")}) {
+    absl::StatusOr<std::string> apart = service->Explain(a, b);
+    ASSERT_TRUE(apart.ok()) << apart.status();
+    EXPECT_THAT(*apart, HasSubstr("Refused merge")) << a << " " << b;
+  }
 }
 
 TEST(IdentityServiceTest, BadRecordsFailTheWholeRequestAndApplyNothing) {

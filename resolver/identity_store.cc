@@ -25,6 +25,9 @@ constexpr char kChangePrefix = 'c';
 // Anchor index: anchor key + record ID -> "", so an erasure finds the record
 // rows that name the erased value.
 constexpr char kAnchorPrefix = 'a';
+// Metadata rows.
+const std::string kTypesKey = "m/types";          // identifier type names, in TypeId order
+const std::string kScrubPendingKey = "m/scrub";   // an erasure awaits compaction
 
 std::string NodeKey(TypeId type, std::string_view value) {
   std::string key(1, kNodePrefix);
@@ -112,8 +115,43 @@ absl::Status ScanPrefix(rocksdb::DB& db, char prefix, Row row) {
 
 }  // namespace
 
-IdentityStore::IdentityStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
-IdentityStore::~IdentityStore() = default;
+IdentityStore::IdentityStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {
+  scrubber_ = std::thread([this] { ScrubLoop(); });
+}
+
+IdentityStore::~IdentityStore() {
+  {
+    std::lock_guard<std::mutex> lock(scrub_mutex_);
+    stopping_ = true;
+  }
+  scrub_ready_.notify_all();
+  scrubber_.join();  // pending scrubs finish first: an erasure is not half done
+}
+
+void IdentityStore::ScrubLoop() {
+  while (true) {
+    std::vector<std::string> keys;
+    {
+      std::unique_lock<std::mutex> lock(scrub_mutex_);
+      scrub_ready_.wait(lock, [&] { return stopping_ || !scrub_keys_.empty(); });
+      if (scrub_keys_.empty()) return;
+      keys.assign(scrub_keys_.begin(), scrub_keys_.end());
+      scrub_keys_.clear();
+    }
+    absl::Status status = Scrub(&keys);
+    bool idle = false;
+    {
+      std::lock_guard<std::mutex> lock(scrub_mutex_);
+      idle = scrub_keys_.empty();
+    }
+    // The marker stays on failure, so the next start compacts everything.
+    if (status.ok() && idle) {
+      rocksdb::WriteOptions options;
+      options.sync = true;
+      db_->Delete(options, kScrubPendingKey);
+    }
+  }
+}
 
 absl::StatusOr<std::unique_ptr<IdentityStore>> IdentityStore::Open(const std::string& dir) {
   rocksdb::Options options;
@@ -133,10 +171,37 @@ absl::StatusOr<std::unique_ptr<IdentityStore>> IdentityStore::Open(const std::st
 }
 
 absl::StatusOr<uint64_t> IdentityStore::Load(IncrementalGraph& graph) {
+  const IdentifierTypeRegistry& types = graph.types();
+  std::string type_names;
+  for (TypeId type = 0; type < types.size(); ++type) {
+    absl::StrAppend(&type_names, type == 0 ? "" : ",", types.spec(type).name);
+  }
+  std::string stored_types;
+  rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), kTypesKey, &stored_types);
+  if (read.IsNotFound()) {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->Put(options, kTypesKey, type_names), "store write"));
+  } else if (!read.ok()) {
+    return FromRocks(read, "store read");
+  } else if (stored_types != type_names) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store was written with identifier types [", stored_types, "] but the config gives [",
+        type_names, "]: start with the same --config"));
+  }
+  std::string pending;
+  if (db_->Get(rocksdb::ReadOptions(), kScrubPendingKey, &pending).ok()) {
+    // An erasure's compaction did not finish before the process stopped.
+    RETURN_IF_ERROR(Scrub(nullptr));
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->Delete(options, kScrubPendingKey), "store write"));
+  }
   absl::Status status = ScanPrefix(*db_, kNodePrefix, [&](std::string_view key, std::string_view value) {
     std::vector<std::string_view> fields = SplitTabs(value);
     NodeActivity activity;
-    if (key.size() < 3 || fields.size() != 5 || !ParseTime(fields[1], &activity.first_seen) ||
+    if (key.size() < 3 || static_cast<uint8_t>(key[1]) >= types.size() || fields.size() != 5 ||
+        !ParseTime(fields[1], &activity.first_seen) ||
         !ParseTime(fields[2], &activity.last_seen) ||
         !absl::SimpleAtoi(AsAbsl(fields[3]), &activity.records)) {
       return BadRow("identifier", key);
@@ -147,9 +212,11 @@ absl::StatusOr<uint64_t> IdentityStore::Load(IncrementalGraph& graph) {
   });
   if (!status.ok()) return status;
   status = ScanPrefix(*db_, kLinkPrefix, [&](std::string_view key, std::string_view value) {
-    if (key.size() < 6) return BadRow("link", key);
+    if (key.size() < 6 || static_cast<uint8_t>(key[1]) >= types.size()) return BadRow("link", key);
     const size_t length_a = (static_cast<uint8_t>(key[2]) << 8) | static_cast<uint8_t>(key[3]);
-    if (key.size() < 4 + length_a + 2) return BadRow("link", key);
+    if (key.size() < 4 + length_a + 2 || static_cast<uint8_t>(key[4 + length_a]) >= types.size()) {
+      return BadRow("link", key);
+    }
     const std::string_view value_a = key.substr(4, length_a);
     const TypeId type_b = static_cast<TypeId>(key[4 + length_a]);
     const std::string_view value_b = key.substr(5 + length_a, key.size() - 6 - length_a);
@@ -207,7 +274,10 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
     const std::string prefix = AnchorPrefix(type, value);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      batch.Put(std::string(1, kRecordPrefix) + it->key().ToString().substr(prefix.size()), "");
+      const std::string record_key =
+          std::string(1, kRecordPrefix) + it->key().ToString().substr(prefix.size());
+      batch.Put(record_key, "");
+      scrub.push_back(record_key);  // its older version names the value
       scrub.push_back(it->key().ToString());
       batch.Delete(scrub.back());
     }
@@ -240,6 +310,10 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
   }
   for (const std::string& id : dirty.issued) batch.Put(std::string(1, kIssuedPrefix) + id, "");
   for (const AppliedRecord& record : records) {
+    if (record.anchor_erased) {  // erased later in this same batch
+      batch.Put(std::string(1, kRecordPrefix) + record.record_id, "");
+      continue;
+    }
     std::string anchor(1, static_cast<char>(record.anchor_type));
     anchor.append(record.anchor_value);
     batch.Put(std::string(1, kRecordPrefix) + record.record_id, anchor);
@@ -248,11 +322,20 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
   for (size_t i = 0; i < change_json.size(); ++i) batch.Put(ChangeKey(first_seq + i), change_json[i]);
   rocksdb::WriteOptions options;
   options.sync = true;
+  if (!scrub.empty()) batch.Put(kScrubPendingKey, "1");
   RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "store commit"));
-  return scrub.empty() ? absl::OkStatus() : Scrub(scrub);
+  if (!scrub.empty()) {
+    // Compaction can take seconds on a large store: not on the writer's path.
+    {
+      std::lock_guard<std::mutex> lock(scrub_mutex_);
+      scrub_keys_.insert(scrub_keys_.end(), scrub.begin(), scrub.end());
+    }
+    scrub_ready_.notify_one();
+  }
+  return absl::OkStatus();
 }
 
-absl::Status IdentityStore::Scrub(const std::vector<std::string>& keys) {
+absl::Status IdentityStore::Scrub(const std::vector<std::string>* keys) {
   // A delete only hides a value: the bytes stay in the WAL and in table files
   // (and the tombstone's key is the value) until a flush retires the WAL and
   // a bottommost compaction of the affected ranges rewrites the files.
@@ -261,7 +344,8 @@ absl::Status IdentityStore::Scrub(const std::vector<std::string>& keys) {
   RETURN_IF_ERROR(FromRocks(db_->Flush(flush), "store flush"));
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (const std::string& key : keys) {
+  if (keys == nullptr) return FromRocks(db_->CompactRange(compact, nullptr, nullptr), "store compaction");
+  for (const std::string& key : *keys) {
     const rocksdb::Slice begin(key);
     const rocksdb::Slice end(key);
     RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, &begin, &end), "store compaction"));

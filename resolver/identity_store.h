@@ -11,8 +11,12 @@
 #ifndef IDSTITCH_RESOLVER_IDENTITY_STORE_H_
 #define IDSTITCH_RESOLVER_IDENTITY_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,13 +53,16 @@ class IdentityStore {
   ~IdentityStore();
 
   // Rebuilds `graph` (empty) from the store and returns the next change
-  // sequence number. DataLoss for a row that does not parse.
+  // sequence number. DataLoss for a row that does not parse;
+  // FailedPrecondition if the store was written with other identifier types
+  // (another --config): its type numbers would name the wrong types.
   absl::StatusOr<uint64_t> Load(IncrementalGraph& graph);
 
   // Persists what `dirty` says changed in `graph`, the records applied and
   // the changes (numbered from `first_seq`), atomically and durably. After
-  // an erasure it also flushes and compacts the erased keys, so the value
-  // leaves the store's files, not only its live view.
+  // an erasure a background thread flushes and compacts the erased keys, so
+  // the value leaves the store's files, not only its live view; a durable
+  // marker makes the next Load compact everything if the process died first.
   absl::Status Commit(const IncrementalGraph& graph, const IncrementalGraph::Dirty& dirty,
                       const std::vector<AppliedRecord>& records,
                       const std::vector<std::string>& change_json, uint64_t first_seq);
@@ -70,8 +77,15 @@ class IdentityStore {
 
  private:
   explicit IdentityStore(std::unique_ptr<rocksdb::DB> db);
-  absl::Status Scrub(const std::vector<std::string>& keys);
+  absl::Status Scrub(const std::vector<std::string>* keys);
+  void ScrubLoop();
+
   std::unique_ptr<rocksdb::DB> db_;
+  std::mutex scrub_mutex_;
+  std::condition_variable scrub_ready_;
+  std::deque<std::string> scrub_keys_;
+  bool stopping_ = false;
+  std::thread scrubber_;
 };
 
 }  // namespace idstitch

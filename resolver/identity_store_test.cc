@@ -1,5 +1,6 @@
 #include "resolver/identity_store.h"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,49 @@ TEST_F(IdentityStoreTest, CommittedStateSurvivesReopening) {
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_EQ((*record)->anchor_value, "a@x.com");
   EXPECT_THAT((*store)->FindRecord("r2"), IsOkAndHolds(::testing::Eq(std::nullopt)));
+}
+
+TEST_F(IdentityStoreTest, AnotherTypeRegistryIsRefused) {
+  const std::string dir = CurrentTestDir() + "/store";
+  {
+    auto store = IdentityStore::Open(dir);
+    ASSERT_TRUE(store.ok());
+    IncrementalGraph graph = NewGraph();
+    ASSERT_TRUE((*store)->Load(graph).ok());
+  }
+  IdentifierTypeRegistry other = IdentifierTypeRegistry::WithBuiltins();
+  ASSERT_TRUE(other.Add({"crm_key", NormalizerKind::kExact, 15, 1, 5}).ok());
+  IncrementalGraph graph(other, {LinkKind::kDeterministic}, {1.0f});
+  auto store = IdentityStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  EXPECT_THAT((*store)->Load(graph), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(IdentityStoreTest, RecordErasedInItsOwnBatchNamesNothing) {
+  const std::string dir = CurrentTestDir() + "/store";
+  {
+    auto store = IdentityStore::Open(dir);
+    ASSERT_TRUE(store.ok());
+    IncrementalGraph graph = NewGraph();
+    ASSERT_TRUE((*store)->Load(graph).ok());
+    std::vector<ServiceChange> changes;
+    Add(graph, {{"email", "gone@x.com"}}, 100, &changes);
+    ASSERT_TRUE(graph.Erase(Type("email"), "gone@x.com", &changes));
+    AppliedRecord record{"r1", Type("email"), "", /*anchor_erased=*/true};
+    ASSERT_OK((*store)->Commit(graph, graph.TakeDirty(), {record}, {}, 1));
+    absl::StatusOr<std::optional<AppliedRecord>> found = (*store)->FindRecord("r1");
+    ASSERT_TRUE(found.ok() && found->has_value());
+    EXPECT_TRUE((*found)->anchor_erased);
+    EXPECT_THAT((*store)->AllRecords(), IsOkAndHolds(::testing::IsEmpty()));
+  }
+  {
+    auto store = IdentityStore::Open(dir);  // rewrites the MANIFEST
+    ASSERT_TRUE(store.ok());
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    EXPECT_EQ(idstitch::testing::ReadFile(entry.path().string()).find("gone@x.com"), std::string::npos)
+        << entry.path();
+  }
 }
 
 TEST_F(IdentityStoreTest, UnopenableDirectoryIsAnError) {
