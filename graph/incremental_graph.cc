@@ -539,6 +539,16 @@ void IncrementalGraph::RestoreRetired(const std::string& old_id, const std::stri
   issued_.insert(old_id);
 }
 
+bool IncrementalGraph::RestoreIdentityActivity(std::string_view identity_id,
+                                               const NodeActivity& activity) {
+  const std::optional<NodeId> root = RootOfId(identity_id);
+  if (!root.has_value()) return false;
+  const NodeId canonical = Canonical(members_[*root]);
+  Combine(activity_[canonical], activity);
+  Combine(identity_activity_[*root], activity);
+  return true;
+}
+
 void IncrementalGraph::RestoreIssued(const std::string& id) { issued_.insert(id); }
 
 void IncrementalGraph::FinishRestore() {

@@ -148,6 +148,10 @@ class IncrementalGraph {
   void RestoreLink(TypeId type_a, std::string_view value_a, TypeId type_b,
                    std::string_view value_b, const Link& fields, LinkOutcome outcome);
   void RestoreRetired(const std::string& old_id, const std::string& survivor);
+  // An identity's activity known only as a whole (a batch run's
+  // identities.jsonl): credited to its canonical member. False if the ID is
+  // not a live identity.
+  bool RestoreIdentityActivity(std::string_view identity_id, const NodeActivity& activity);
   void RestoreIssued(const std::string& id);
   void FinishRestore();
 

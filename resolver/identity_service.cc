@@ -580,6 +580,26 @@ absl::Status IdentityService::SeedFromBatch(const std::string& out_dir) {
                                                       : LinkOutcome::kRedundant;
     graph.RestoreLink(type_a, fields[1], type_b, fields[3], link, parsed);
   }
+  // Activity per identity (first/last seen, records), so that the older
+  // identity's ID survives later merges as in batch.
+  const std::string identities_path = out_dir + "/identities.jsonl";
+  std::ifstream identities(identities_path);
+  simdjson::dom::parser parser;
+  for (size_t number = 1; identities && std::getline(identities, line); ++number) {
+    simdjson::dom::element doc;
+    std::string_view id, first, last;
+    uint64_t records = 0;
+    if (parser.parse(line).get(doc) || doc["identity_id"].get_string().get(id) ||
+        doc["records"].get_uint64().get(records)) {
+      return absl::InvalidArgumentError(absl::StrCat(identities_path, ":", number,
+                                                     ": expected identity_id and records"));
+    }
+    NodeActivity activity;
+    activity.records = records;
+    if (!doc["first_seen"].get_string().get(first)) ParseTimestamp(first, &activity.first_seen);
+    if (!doc["last_seen"].get_string().get(last)) ParseTimestamp(last, &activity.last_seen);
+    graph.RestoreIdentityActivity(id, activity);
+  }
   graph.FinishRestore();
   return impl_->store->Commit(graph, graph.Everything(), {}, {}, impl_->next_seq);
 }

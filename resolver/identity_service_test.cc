@@ -236,7 +236,23 @@ TEST(IdentityServiceTest, SeedsFromABatchRun) {
   EXPECT_THAT(service->SeedFromBatch(dir + "/batch"), StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_OK(service->Export(dir));
   EXPECT_EQ(ReadFile(dir + "/identity_map.csv"), ReadFile(dir + "/batch/identity_map.csv"));
+  // Activity comes from identities.jsonl: the seeded identity of the
+  // fixture's first sign-in knows when it was first seen.
+  absl::StatusOr<IdentityView> jane = service->Resolve("account_id", "acct-1");
+  ASSERT_TRUE(jane.ok()) << jane.status();
+  EXPECT_EQ(jane->activity.first_seen, 1769940000);  // 2026-02-01T10:00:00Z
+  EXPECT_GT(jane->activity.records, 0u);
   EXPECT_THAT(service->SeedFromBatch(dir + "/missing"), StatusIs(absl::StatusCode::kNotFound));
+
+  // A damaged identities.jsonl is an error naming the file and line.
+  std::filesystem::create_directories(dir + "/damaged");
+  std::filesystem::copy_file(dir + "/batch/identity_map.csv", dir + "/damaged/identity_map.csv");
+  idstitch::testing::WriteFile(dir + "/damaged/identities.jsonl", "{\"identity_id\":\"x\"}\n");
+  std::unique_ptr<IdentityService> fresh = OpenService(dir + "/store2");
+  ASSERT_NE(fresh, nullptr);
+  absl::Status damaged = fresh->SeedFromBatch(dir + "/damaged");
+  EXPECT_THAT(damaged, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(damaged.message()), HasSubstr("identities.jsonl:1"));
 }
 
 }  // namespace
