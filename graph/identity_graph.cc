@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "tbb/parallel_sort.h"
+
 namespace idstitch {
 namespace {
 
@@ -46,14 +48,14 @@ std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
     edges.emplace_back(link.a, link.b);
     edges.emplace_back(link.b, link.a);
   }
-  std::sort(edges.begin(), edges.end());
+  tbb::parallel_sort(edges.begin(), edges.end());
   edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
   std::vector<uint64_t> node_type;
   node_type.reserve(edges.size());
   for (const auto& [node, neighbor] : edges) {
     node_type.push_back((uint64_t{node} << 8) | dictionary.type(neighbor));
   }
-  std::sort(node_type.begin(), node_type.end());
+  tbb::parallel_sort(node_type.begin(), node_type.end());
 
   std::vector<bool> quarantined(dictionary.size(), false);
   for (size_t begin = 0; begin < node_type.size();) {
@@ -170,7 +172,8 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
   for (const Link& link : links) {
     keyed.emplace_back(MakeOrderKey(dictionary, types, link), link);
   }
-  std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+  // Links are distinct, so the order is total and any correct sort gives it.
+  tbb::parallel_sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
     return KeyedLinkLess(dictionary, x.first, x.second, y.first, y.second);
   });
   for (size_t i = 0; i < links.size(); ++i) {

@@ -12,7 +12,8 @@
 //    probabilistic, then by the better type priority of the two ends, then the
 //    other end's, then score, then the identifiers' hashes and values), so the
 //    result depends neither on input order nor on thread count.
-// Thread safety: Build() is a pure function of its inputs.
+// Thread safety: Build() is a pure function of its inputs; its sorts run in
+// parallel in the caller's TBB arena.
 #ifndef IDSTITCH_GRAPH_IDENTITY_GRAPH_H_
 #define IDSTITCH_GRAPH_IDENTITY_GRAPH_H_
 

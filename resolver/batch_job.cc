@@ -116,7 +116,10 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   ingest.dictionary.ShrinkToFit();
   timer.End("probabilistic_match");
 
-  IdentityGraphResult graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);
+  IdentityGraphResult graph;
+  ThreadArena(options.max_threads).execute([&] {
+    graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);
+  });
   timer.End("graph");
 
   std::optional<PreviousIdentities> previous;
