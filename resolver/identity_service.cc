@@ -150,7 +150,7 @@ absl::StatusOr<std::unique_ptr<IdentityService>> IdentityService::Open(ResolverO
 // --- Writes -------------------------------------------------------------------
 
 absl::StatusOr<std::vector<ParsedRecord>> IdentityService::Impl::Parse(std::string_view json) const {
-  simdjson::dom::parser outer, inner;
+  simdjson::dom::parser outer;
   simdjson::padded_string padded(json);
   simdjson::dom::element doc;
   if (auto error = outer.parse(padded).get(doc)) {
@@ -169,19 +169,15 @@ absl::StatusOr<std::vector<ParsedRecord>> IdentityService::Impl::Parse(std::stri
         absl::StrCat(elements.size(), " records in one request; the limit is ", kMaxRecordsPerRequest));
   }
   std::vector<ParsedRecord> out(elements.size());
-  std::string line;
   for (size_t i = 0; i < elements.size(); ++i) {
-    if (!elements[i].is_object()) {
+    simdjson::dom::object object;
+    if (elements[i].get_object().get(object)) {
       return absl::InvalidArgumentError(absl::StrCat("record ", i, ": not a JSON object"));
     }
-    line = simdjson::minify(elements[i]);
-    const size_t length = line.size();
-    line.append(simdjson::SIMDJSON_PADDING, ' ');
     InputCounters counters;
     std::vector<InputIssue> issues;
     ParsedRecord& parsed = out[i];
-    const bool accepted = parser->ParseJson(std::string_view(line.data(), length), line.size(), inner,
-                                            &parsed.record, &counters, &issues);
+    const bool accepted = parser->ParseObject(object, &parsed.record, &counters, &issues);
     for (const InputIssue& issue : issues) {
       if (issue.record_rejected || !accepted) {
         return absl::InvalidArgumentError(

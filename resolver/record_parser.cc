@@ -163,9 +163,6 @@ void RecordParser::Finish(Record* record, InputCounters* counters) const {
 bool RecordParser::ParseJson(std::string_view line, size_t capacity,
                              simdjson::dom::parser& parser, Record* record,
                              InputCounters* counters, std::vector<InputIssue>* issues) const {
-  ClearRecord(record);
-  counters->identifiers_by_type.resize(types_.size());
-  counters->blocked_by_type.resize(types_.size());
   // simdjson reads up to SIMDJSON_PADDING bytes past the line: the next lines,
   // then the chunk's padding. The reader guarantees them.
   assert(capacity >= line.size() + SIMDJSON_PADDING);
@@ -184,6 +181,14 @@ bool RecordParser::ParseJson(std::string_view line, size_t capacity,
     Reject("not_an_object", "each line must be a JSON object", issues);
     return false;
   }
+  return ParseObject(object, record, counters, issues);
+}
+
+bool RecordParser::ParseObject(simdjson::dom::object object, Record* record,
+                               InputCounters* counters, std::vector<InputIssue>* issues) const {
+  ClearRecord(record);
+  counters->identifiers_by_type.resize(types_.size());
+  counters->blocked_by_type.resize(types_.size());
   std::string number_text;
   for (auto [key, value] : object) {
     FieldTarget target = mapping_.Lookup(key);

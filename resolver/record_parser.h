@@ -44,6 +44,11 @@ class RecordParser {
                  simdjson::dom::parser& parser, Record* record,
                  InputCounters* counters, std::vector<InputIssue>* issues) const;
 
+  // Parses one already-parsed JSON object (the service's request bodies hold
+  // several). Returns false if the record is rejected.
+  bool ParseObject(simdjson::dom::object object, Record* record, InputCounters* counters,
+                   std::vector<InputIssue>* issues) const;
+
   CsvLayout MakeCsvLayout(const std::vector<std::string>& header) const;
 
   // Parses one CSV row (already split into fields).
