@@ -191,6 +191,11 @@ std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
   return FormatIdentityId(IdentityIdHash(type_name, value, salt));
 }
 
+bool CanonicalMemberLess(const IdentifierDictionary& dictionary,
+                         const IdentifierTypeRegistry& types, NodeId x, NodeId y) {
+  return MemberOrder(dictionary, types)(x, y);
+}
+
 IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                                     const IdentifierTypeRegistry& types,
                                     UnionFind& components,

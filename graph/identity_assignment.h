@@ -65,6 +65,11 @@ std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
 uint64_t IdentityIdHash(std::string_view type_name, std::string_view value, uint32_t salt);
 std::string FormatIdentityId(uint64_t hash);
 
+// The canonical member order: type priority, then type name, then value.
+// An identity's canonical member (whose key names it) is its first.
+bool CanonicalMemberLess(const IdentifierDictionary& dictionary,
+                         const IdentifierTypeRegistry& types, NodeId x, NodeId y);
+
 IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                                     const IdentifierTypeRegistry& types,
                                     UnionFind& components,

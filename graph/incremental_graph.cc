@@ -78,12 +78,7 @@ uint32_t IncrementalGraph::AddOrUpdateLink(NodeId a, NodeId b, uint8_t matcher, 
     adjacency_[a].push_back(it->second);
     adjacency_[b].push_back(it->second);
   }
-  Link& link = links_[it->second].link;
-  ++link.evidence;
-  if (ts != kNoTimestamp) {
-    if (link.first_seen == kNoTimestamp || ts < link.first_seen) link.first_seen = ts;
-    if (link.last_seen == kNoTimestamp || ts > link.last_seen) link.last_seen = ts;
-  }
+  AddEvidence(links_[it->second].link, ts);
   dirty_links_.insert(it->second);
   return it->second;
 }
@@ -91,11 +86,7 @@ uint32_t IncrementalGraph::AddOrUpdateLink(NodeId a, NodeId b, uint8_t matcher, 
 // --- Identities -----------------------------------------------------------
 
 bool IncrementalGraph::MemberLess(NodeId x, NodeId y) const {
-  const IdentifierTypeSpec& sx = types_.spec(dictionary_.type(x));
-  const IdentifierTypeSpec& sy = types_.spec(dictionary_.type(y));
-  return std::tie(sx.priority, sx.name) < std::tie(sy.priority, sy.name) ||
-         (std::tie(sx.priority, sx.name) == std::tie(sy.priority, sy.name) &&
-          dictionary_.value(x) < dictionary_.value(y));
+  return CanonicalMemberLess(dictionary_, types_, x, y);
 }
 
 NodeId IncrementalGraph::Canonical(const std::vector<NodeId>& members) const {

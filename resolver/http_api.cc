@@ -74,24 +74,6 @@ void AppendTime(int64_t ts, std::string* out) {
   }
 }
 
-void AppendMembers(const IdentityView& view, std::string* out) {
-  out->append("{");
-  std::string_view current;
-  for (size_t i = 0; i < view.members.size(); ++i) {
-    const auto& [type, value] = view.members[i];
-    if (i == 0 || type != current) {
-      if (i > 0) out->append("],");
-      AppendJsonString(type, out);
-      out->append(":[");
-      current = type;
-    } else {
-      out->push_back(',');
-    }
-    AppendJsonString(value, out);
-  }
-  out->append(view.members.empty() ? "}" : "]}");
-}
-
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -183,7 +165,7 @@ struct HttpApi::Impl {
     std::string out = "{\"identity_id\":";
     AppendJsonString(view->identity_id, &out);
     out += ",\"members\":";
-    AppendMembers(*view, &out);
+    AppendMembersJson(*view, &out);
     out += "}";
     res.set_content(out, "application/json");
   }
@@ -203,7 +185,7 @@ struct HttpApi::Impl {
     const IdentityView& view = *lookup->view;
     AppendJsonString(view.identity_id, &out);
     out += ",\"members\":";
-    AppendMembers(view, &out);
+    AppendMembersJson(view, &out);
     absl::StrAppend(&out, ",\"records\":", view.activity.records, ",\"first_seen\":");
     AppendTime(view.activity.first_seen, &out);
     out += ",\"last_seen\":";

@@ -78,6 +78,24 @@ std::string ChangeJson(const ServiceChange& change, uint64_t seq, int64_t now) {
 
 }  // namespace
 
+void AppendMembersJson(const IdentityView& view, std::string* out) {
+  out->append("{");
+  std::string_view current;
+  for (size_t i = 0; i < view.members.size(); ++i) {
+    const auto& [type, value] = view.members[i];
+    if (i == 0 || type != current) {
+      if (i > 0) out->append("],");
+      AppendJsonString(type, out);
+      out->append(":[");
+      current = type;
+    } else {
+      out->push_back(',');
+    }
+    AppendJsonString(value, out);
+  }
+  out->append(view.members.empty() ? "}" : "]}");
+}
+
 struct IdentityService::Impl {
   ResolverOptions options;
   std::unique_ptr<IdentifierNormalizer> normalizer;
@@ -621,29 +639,19 @@ absl::Status IdentityService::Export(const std::string& out_dir) const {
     std::string row;
     for (const auto& [id, node] : by_id) {
       const IdentityView view = impl_->View(node);
-      std::string json = "{\"identity_id\":";
-      AppendJsonString(id, &json);
-      json += ",\"members\":{";
-      std::string current_type;
-      for (size_t i = 0; i < view.members.size(); ++i) {
-        const auto& [type, value] = view.members[i];
+      for (const auto& [type, value] : view.members) {
         row.clear();
         AppendCsvField(type, &row);
         row.push_back(',');
         AppendCsvField(value, &row);
         absl::StrAppend(&row, ",", id, "\n");
         identity_map->Append(row);
-        if (i == 0 || type != current_type) {
-          if (i > 0) json += "],";
-          AppendJsonString(type, &json);
-          json += ":[";
-          current_type = type;
-        } else {
-          json.push_back(',');
-        }
-        AppendJsonString(value, &json);
       }
-      absl::StrAppend(&json, "]},\"records\":", view.activity.records, ",\"first_seen\":");
+      std::string json = "{\"identity_id\":";
+      AppendJsonString(id, &json);
+      json += ",\"members\":";
+      AppendMembersJson(view, &json);
+      absl::StrAppend(&json, ",\"records\":", view.activity.records, ",\"first_seen\":");
       if (view.activity.first_seen == kNoTimestamp) {
         json += "null";
       } else {

@@ -43,6 +43,9 @@ struct IdentityView {
   NodeActivity activity;
 };
 
+// {"type":["value",...],...} in member order (the API's and export's form).
+void AppendMembersJson(const IdentityView& view, std::string* out);
+
 // An identity ID's state: live (view set) or merged into `survivor`.
 struct IdentityLookup {
   std::optional<IdentityView> view;

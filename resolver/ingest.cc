@@ -200,12 +200,7 @@ class Absorber {
       const Matcher& m = *matchers_[matcher];
       result_.links.push_back({a, b, matcher, m.kind(), m.score(), 0, ts, ts});
     }
-    Link& link = result_.links[it->second];
-    ++link.evidence;
-    if (ts != kNoTimestamp) {
-      if (link.first_seen == kNoTimestamp || ts < link.first_seen) link.first_seen = ts;
-      if (link.last_seen == kNoTimestamp || ts > link.last_seen) link.last_seen = ts;
-    }
+    AddEvidence(result_.links[it->second], ts);
   }
 
   const ResolverOptions& options_;

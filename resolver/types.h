@@ -97,6 +97,14 @@ struct Link {
   int64_t last_seen = kNoTimestamp;
 };
 
+// One more record behind `link`, seen at `ts` (kNoTimestamp: unknown).
+inline void AddEvidence(Link& link, int64_t ts) {
+  ++link.evidence;
+  if (ts == kNoTimestamp) return;
+  if (link.first_seen == kNoTimestamp || ts < link.first_seen) link.first_seen = ts;
+  if (link.last_seen == kNoTimestamp || ts > link.last_seen) link.last_seen = ts;
+}
+
 }  // namespace idstitch
 
 #endif  // IDSTITCH_RESOLVER_TYPES_H_
