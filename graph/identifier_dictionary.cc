@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
+
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
 
 namespace idstitch {
 namespace {
@@ -23,7 +27,9 @@ IdentifierDictionary::IdentifierDictionary() : slots_(kInitialSlots, kEmptySlot)
 
 bool IdentifierDictionary::KeyEquals(NodeId node, TypeId type,
                                      std::string_view value) const {
-  return nodes_[node].type == type && this->value(node) == value;
+  const NodeEntry& entry = nodes_[node];
+  return entry.type == type && entry.length == value.size() && entry.offset != kForgotten &&
+         std::memcmp(arena_.data() + entry.offset, value.data(), value.size()) == 0;
 }
 
 NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
@@ -36,14 +42,14 @@ NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
     uint32_t node = slots_[slot];
     if (node == kEmptySlot) {
       NodeId new_node = static_cast<NodeId>(nodes_.size());
-      nodes_.push_back({hash, arena_.size(), value.size(), type});
+      nodes_.push_back({arena_.size(), value.size(), type});
       arena_.append(value);
       slots_[slot] = new_node;
       // Keep the load factor under 1/2 so probe chains stay short.
       if (nodes_.size() * 2 > slots_.size()) Grow();
       return new_node;
     }
-    if (nodes_[node].hash == hash && KeyEquals(node, type, value)) return node;
+    if (KeyEquals(node, type, value)) return node;
   }
 }
 
@@ -54,7 +60,7 @@ std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
   for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
     uint32_t node = slots_[slot];
     if (node == kEmptySlot) return std::nullopt;
-    if (nodes_[node].hash == hash && KeyEquals(node, type, value)) return node;
+    if (KeyEquals(node, type, value)) return node;
   }
 }
 
@@ -63,13 +69,24 @@ void IdentifierDictionary::Forget(NodeId node) {
   std::fill(arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset),
             arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset + entry.length), '\0');
   entry.length = 0;
+  // Without a stored hash, only this marks the node as matching nothing
+  // (not even an empty value of its type).
+  entry.offset = kForgotten;
 }
 
 void IdentifierDictionary::Grow() {
   std::vector<uint32_t> grown(slots_.size() * 2, kEmptySlot);
   size_t mask = grown.size() - 1;
+  // Hashes are not stored: recompute them in parallel, place them serially.
+  std::vector<uint64_t> hashes(nodes_.size());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nodes_.size(), 4096),
+                    [&](const tbb::blocked_range<size_t>& range) {
+                      for (size_t node = range.begin(); node < range.end(); ++node) {
+                        hashes[node] = hash(static_cast<NodeId>(node));
+                      }
+                    });
   for (NodeId node = 0; node < nodes_.size(); ++node) {
-    size_t slot = nodes_[node].hash & mask;
+    size_t slot = hashes[node] & mask;
     while (grown[slot] != kEmptySlot) slot = (slot + 1) & mask;
     grown[slot] = node;
   }

@@ -1,8 +1,10 @@
 // File: graph/identifier_dictionary.h
 // Maps each (identifier type, normalized value) to a dense NodeId.
-// An open-addressing table keyed by the identifier's 64-bit XXH3 hash; the full
-// key is kept in an arena and compared on every hash match, so two different
-// identifiers whose hashes collide still get two different nodes. The hash
+// An open-addressing table (linear probing) keyed by the identifier's 64-bit
+// XXH3 hash; the full key is kept in an arena and compared on every probe, so
+// two different identifiers whose hashes collide still get two different
+// nodes. A node costs 8 bytes of entry, its value's bytes and 2-4 table slots
+// of 4 bytes: the hash is recomputed (a few ns) rather than stored. The hash
 // also picks a shard (the top bits), which is how a distributed driver will
 // partition the dictionary across processes.
 // Thread safety: const methods may run concurrently; Intern() needs exclusive
@@ -42,9 +44,11 @@ class IdentifierDictionary {
   TypeId type(NodeId node) const { return nodes_[node].type; }
   std::string_view value(NodeId node) const {
     const NodeEntry& entry = nodes_[node];
+    if (entry.length == 0) return {};  // forgotten: offset points nowhere
     return std::string_view(arena_.data() + entry.offset, entry.length);
   }
-  uint64_t hash(NodeId node) const { return nodes_[node].hash; }
+  // HashIdentifier(type(node), value(node)), recomputed.
+  uint64_t hash(NodeId node) const { return HashIdentifier(type(node), value(node)); }
 
   // Erasure: overwrites the node's stored value with zeros and empties it, so
   // the value is no longer held nor found; interning it again makes a new
@@ -63,12 +67,12 @@ class IdentifierDictionary {
 
  private:
   struct NodeEntry {
-    uint64_t hash;
     uint64_t offset : 40;  // into arena_
     uint64_t length : 16;
     uint64_t type : 8;
   };
   static constexpr uint32_t kEmptySlot = UINT32_MAX;
+  static constexpr uint64_t kForgotten = (uint64_t{1} << 40) - 1;  // NodeEntry::offset
 
   bool KeyEquals(NodeId node, TypeId type, std::string_view value) const;
   void Grow();

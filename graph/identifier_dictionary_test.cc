@@ -64,5 +64,36 @@ TEST(IdentifierDictionaryTest, ForgetDropsTheValueAndReinterningMakesANewNode) {
   EXPECT_EQ(dictionary.Find(1, "erased@example.com"), again);
 }
 
+TEST(IdentifierDictionaryTest, ForgottenNodeMatchesNothingAcrossGrowth) {
+  IdentifierDictionary dictionary;
+  const NodeId erased = dictionary.Intern(1, "erased@example.com");
+  dictionary.Forget(erased);
+  // Not even an empty value of its type finds the forgotten node.
+  EXPECT_NE(dictionary.Intern(1, ""), erased);
+  for (int i = 0; i < 5000; ++i) dictionary.Intern(1, "v" + std::to_string(i));  // grows
+  EXPECT_FALSE(dictionary.Find(1, "erased@example.com").has_value());
+  EXPECT_EQ(dictionary.value(erased), "");
+  for (int i = 0; i < 5000; i += 7) {
+    EXPECT_TRUE(dictionary.Find(1, "v" + std::to_string(i)).has_value()) << i;
+  }
+}
+
+// The graph's memory budget (issue 5: at most 64 bytes per identifier with
+// links and union-find) depends on this: 8-byte entries, the value's bytes
+// and the slot table, no stored hash.
+TEST(IdentifierDictionaryTest, MemoryPerIdentifierIsEntryValueAndSlots) {
+  IdentifierDictionary dictionary;
+  constexpr int kKeys = 100000;
+  for (int i = 0; i < kKeys; ++i) {
+    std::string value = "value-" + std::to_string(1000000 + i) + "-padded";  // 20 bytes
+    ASSERT_EQ(value.size(), 20u);
+    dictionary.Intern(3, value);
+  }
+  dictionary.ShrinkToFit();
+  // 2^18 slots of 4 bytes for 100k keys (load kept under 1/2): 10.5 B each.
+  const double per_key = static_cast<double>(dictionary.MemoryBytes()) / kKeys;
+  EXPECT_LE(per_key, 20 + 8 + 10.5 + 0.1);
+}
+
 }  // namespace
 }  // namespace idstitch

@@ -68,16 +68,18 @@ bool CanonicalLinkLess(const IdentifierDictionary& dictionary, const IdentifierT
 void OrientLinkCanonically(const IdentifierDictionary& dictionary, Link& link);
 
 // Sorts `links` into the canonical merge order (see file comment) and orients
-// each so that `a` is the end with the smaller (hash, type, value).
+// each so that `a` is the end with the smaller (hash, type, value). `seen`
+// (may be null or empty) is parallel to `links` and is permuted with them.
 void SortLinksCanonically(const IdentifierDictionary& dictionary,
                           const IdentifierTypeRegistry& types,
-                          std::vector<Link>& links);
+                          std::vector<Link>& links, std::vector<LinkSeen>* seen = nullptr);
 
-// Builds identities over all nodes of `dictionary` from `links`. `links` are
-// sorted in place into the canonical order.
+// Builds identities over all nodes of `dictionary` from `links`. `links` (and
+// `seen`, if given and not empty) are sorted in place into the canonical order.
 IdentityGraphResult BuildIdentityGraph(const IdentifierDictionary& dictionary,
                                        const IdentifierTypeRegistry& types,
-                                       std::vector<Link>& links);
+                                       std::vector<Link>& links,
+                                       std::vector<LinkSeen>* seen = nullptr);
 
 }  // namespace idstitch
 

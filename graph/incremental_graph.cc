@@ -70,15 +70,16 @@ uint32_t IncrementalGraph::AddOrUpdateLink(NodeId a, NodeId b, uint8_t matcher, 
   *added = inserted;
   if (inserted) {
     GraphLink graph_link;
-    graph_link.link = {a, b, matcher, matcher_kinds_[matcher], matcher_scores_[matcher], 0,
-                       kNoTimestamp, kNoTimestamp};
+    graph_link.link = {a, b, matcher, matcher_kinds_[matcher], matcher_scores_[matcher], 0};
     OrientLinkCanonically(dictionary_, graph_link.link);
     graph_link.pending = true;
     links_.push_back(graph_link);
     adjacency_[a].push_back(it->second);
     adjacency_[b].push_back(it->second);
   }
-  AddEvidence(links_[it->second].link, ts);
+  GraphLink& graph_link = links_[it->second];
+  ++graph_link.link.evidence;
+  graph_link.seen.Add(ts);
   dirty_links_.insert(it->second);
   return it->second;
 }
@@ -510,11 +511,12 @@ void IncrementalGraph::RestoreNode(TypeId type, std::string_view value,
 
 void IncrementalGraph::RestoreLink(TypeId type_a, std::string_view value_a, TypeId type_b,
                                    std::string_view value_b, const Link& fields,
-                                   LinkOutcome outcome) {
+                                   const LinkSeen& seen, LinkOutcome outcome) {
   const std::optional<NodeId> a = Find(type_a, value_a), b = Find(type_b, value_b);
   if (!a.has_value() || !b.has_value() || fields.matcher >= matcher_kinds_.size()) return;
   GraphLink graph_link;
   graph_link.link = fields;
+  graph_link.seen = seen;
   graph_link.link.a = *a;
   graph_link.link.b = *b;
   graph_link.outcome = outcome;

@@ -54,6 +54,7 @@ struct NodeActivity {
 // A link between two nodes with the record evidence behind it.
 struct GraphLink {
   Link link;
+  LinkSeen seen;
   LinkOutcome outcome = LinkOutcome::kApplied;
   bool alive = true;
   bool pending = false;  // added by the record being applied, not yet decided
@@ -146,7 +147,8 @@ class IncrementalGraph {
   void RestoreNode(TypeId type, std::string_view value, const std::string& identity_id,
                    const NodeActivity& activity, bool quarantined);
   void RestoreLink(TypeId type_a, std::string_view value_a, TypeId type_b,
-                   std::string_view value_b, const Link& fields, LinkOutcome outcome);
+                   std::string_view value_b, const Link& fields, const LinkSeen& seen,
+                   LinkOutcome outcome);
   void RestoreRetired(const std::string& old_id, const std::string& survivor);
   // An identity's activity known only as a whole (a batch run's
   // identities.jsonl): credited to its canonical member. False if the ID is

@@ -164,7 +164,7 @@ TEST_F(IncrementalGraphTest, RestoreFromDirtyRowsRebuildsTheSameIdentities) {
     const GraphLink& link = graph_.link(index);
     restored.RestoreLink(dictionary.type(link.link.a), dictionary.value(link.link.a),
                          dictionary.type(link.link.b), dictionary.value(link.link.b), link.link,
-                         link.outcome);
+                         link.seen, link.outcome);
   }
   for (const auto& [old_id, survivor] : dirty.retired) restored.RestoreRetired(old_id, survivor);
   restored.FinishRestore();

@@ -111,14 +111,21 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
                    RunProbabilisticMatchers(probabilistic_options, ingest.probabilistic,
                                             attribute_matcher, attribute_matcher + 1));
   ingest.links.insert(ingest.links.end(), probabilistic.links.begin(), probabilistic.links.end());
+  if (options.write_links) {
+    ingest.link_seen.insert(ingest.link_seen.end(), probabilistic.link_seen.begin(),
+                            probabilistic.link_seen.end());
+  }
+  probabilistic.links = {};
+  probabilistic.link_seen = {};
   // Both live until the end of the run and stop growing here.
   ingest.links.shrink_to_fit();
+  ingest.link_seen.shrink_to_fit();
   ingest.dictionary.ShrinkToFit();
   timer.End("probabilistic_match");
 
   IdentityGraphResult graph;
   ThreadArena(options.max_threads).execute([&] {
-    graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links);
+    graph = BuildIdentityGraph(ingest.dictionary, options.types, ingest.links, &ingest.link_seen);
   });
   timer.End("graph");
 
@@ -142,7 +149,8 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   std::unique_ptr<AtomicFile> links;
   if (options.write_links) {
     ASSIGN_OR_RETURN(links, AtomicFile::Create(path("links.csv")));
-    WriteLinks(ingest.dictionary, options.types, ingest.links, graph, impl_->matcher_names,
+    WriteLinks(ingest.dictionary, options.types, ingest.links, ingest.link_seen, graph,
+               impl_->matcher_names,
                &probabilistic.explanations, *links);
   }
   std::unique_ptr<AtomicFile> model;

@@ -580,19 +580,20 @@ absl::Status IdentityService::SeedFromBatch(const std::string& out_dir) {
     ASSIGN_OR_RETURN(TypeId type_a, type_of(links_path, number, fields[0]));
     ASSIGN_OR_RETURN(TypeId type_b, type_of(links_path, number, fields[2]));
     Link link;
+    LinkSeen seen;
     link.matcher = matcher->second;
     link.kind = LinkKind::kDeterministic;
     link.score = impl_->matchers[matcher->second]->score();
     uint32_t evidence = 0;
     if (absl::SimpleAtoi(fields[7], &evidence)) link.evidence = evidence;
-    if (!fields[8].empty()) ParseTimestamp(fields[8], &link.first_seen);
-    if (!fields[9].empty()) ParseTimestamp(fields[9], &link.last_seen);
+    if (!fields[8].empty()) ParseTimestamp(fields[8], &seen.first);
+    if (!fields[9].empty()) ParseTimestamp(fields[9], &seen.last);
     const std::string& outcome = fields[10];
     const LinkOutcome parsed = outcome == "applied"   ? LinkOutcome::kApplied
                                : outcome == "refused" ? LinkOutcome::kRefused
                                : outcome == "hub"     ? LinkOutcome::kHub
                                                       : LinkOutcome::kRedundant;
-    graph.RestoreLink(type_a, fields[1], type_b, fields[3], link, parsed);
+    graph.RestoreLink(type_a, fields[1], type_b, fields[3], link, seen, parsed);
   }
   // Activity per identity (first/last seen, records), so that the older
   // identity's ID survives later merges as in batch.

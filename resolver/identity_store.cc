@@ -222,17 +222,18 @@ absl::StatusOr<uint64_t> IdentityStore::Load(IncrementalGraph& graph) {
     const std::string_view value_b = key.substr(5 + length_a, key.size() - 6 - length_a);
     std::vector<std::string_view> fields = SplitTabs(value);
     Link link;
+    LinkSeen seen;
     link.matcher = static_cast<uint8_t>(key.back());
     int outcome = 0, kind = 0;
     if (fields.size() != 6 || !absl::SimpleAtoi(AsAbsl(fields[0]), &link.evidence) ||
-        !ParseTime(fields[1], &link.first_seen) || !ParseTime(fields[2], &link.last_seen) ||
+        !ParseTime(fields[1], &seen.first) || !ParseTime(fields[2], &seen.last) ||
         !absl::SimpleAtoi(AsAbsl(fields[3]), &outcome) || !absl::SimpleAtoi(AsAbsl(fields[4]), &kind) ||
         !absl::SimpleAtof(AsAbsl(fields[5]), &link.score) || outcome < 0 || outcome > 3 ||
         kind < 0 || kind > 1) {
       return BadRow("link", key);
     }
     link.kind = static_cast<LinkKind>(kind);
-    graph.RestoreLink(static_cast<TypeId>(key[1]), value_a, type_b, value_b, link,
+    graph.RestoreLink(static_cast<TypeId>(key[1]), value_a, type_b, value_b, link, seen,
                       static_cast<LinkOutcome>(outcome));
     return absl::OkStatus();
   });
@@ -301,8 +302,8 @@ absl::Status IdentityStore::Commit(const IncrementalGraph& graph,
     const Link& link = graph_link.link;
     batch.Put(LinkKey(dictionary.type(link.a), dictionary.value(link.a), dictionary.type(link.b),
                       dictionary.value(link.b), link.matcher),
-              absl::StrCat(link.evidence, "\t", TimeText(link.first_seen), "\t",
-                           TimeText(link.last_seen), "\t", static_cast<int>(graph_link.outcome),
+              absl::StrCat(link.evidence, "\t", TimeText(graph_link.seen.first), "\t",
+                           TimeText(graph_link.seen.last), "\t", static_cast<int>(graph_link.outcome),
                            "\t", static_cast<int>(link.kind), "\t", link.score));
   }
   for (const auto& [old_id, survivor] : dirty.retired) {

@@ -198,9 +198,11 @@ class Absorber {
     auto [it, added] = link_index_.emplace(std::make_pair(key, matcher), result_.links.size());
     if (added) {
       const Matcher& m = *matchers_[matcher];
-      result_.links.push_back({a, b, matcher, m.kind(), m.score(), 0, ts, ts});
+      result_.links.push_back({a, b, matcher, m.kind(), m.score(), 0});
+      if (options_.write_links) result_.link_seen.emplace_back();
     }
-    AddEvidence(result_.links[it->second], ts);
+    ++result_.links[it->second].evidence;
+    if (options_.write_links) result_.link_seen[it->second].Add(ts);
   }
 
   const ResolverOptions& options_;

@@ -29,6 +29,7 @@ namespace idstitch {
 struct IngestResult {
   IdentifierDictionary dictionary;
   std::vector<Link> links;                // aggregated, one per (a, b, matcher)
+  std::vector<LinkSeen> link_seen;        // parallel to links with --links, else empty
   std::unique_ptr<RecordSpill> spill;     // accepted records with identifiers
   std::vector<std::string> event_names;   // event id -> name; id 0 is ""
   InputCounters counters;

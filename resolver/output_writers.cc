@@ -216,7 +216,8 @@ void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out) {
 }
 
 void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
-                const std::vector<Link>& links, const IdentityGraphResult& graph,
+                const std::vector<Link>& links, const std::vector<LinkSeen>& seen,
+                const IdentityGraphResult& graph,
                 const std::vector<std::string>& matcher_names,
                 const absl::flat_hash_map<std::tuple<NodeId, NodeId, uint8_t>, std::string>*
                     explanations,
@@ -236,8 +237,8 @@ void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegi
     }
     absl::StrAppend(&row, matcher_names[link.matcher], ",",
                     link.kind == LinkKind::kDeterministic ? "deterministic" : "probabilistic",
-                    ",", link.score, ",", link.evidence, ",", FormatTimestamp(link.first_seen),
-                    ",", FormatTimestamp(link.last_seen), ",", AsAbsl(OutcomeName(graph.outcomes[i])),
+                    ",", link.score, ",", link.evidence, ",", FormatTimestamp(seen[i].first),
+                    ",", FormatTimestamp(seen[i].last), ",", AsAbsl(OutcomeName(graph.outcomes[i])),
                     ",");
     if (explanations != nullptr) {
       auto it = explanations->find({std::min(link.a, link.b), std::max(link.a, link.b),

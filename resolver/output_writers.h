@@ -58,10 +58,12 @@ void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out);
 
 // links.csv: every aggregated link in canonical merge order, its outcome
 // (applied, redundant, refused, hub) and, for probabilistic links, why.
+// `seen` is parallel to `links` (the run kept it for --links).
 // `explanations` (may be null) holds why probabilistic links were made, keyed
 // by (min node, max node, matcher).
 void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
-                const std::vector<Link>& links, const IdentityGraphResult& graph,
+                const std::vector<Link>& links, const std::vector<LinkSeen>& seen,
+                const IdentityGraphResult& graph,
                 const std::vector<std::string>& matcher_names,
                 const absl::flat_hash_map<std::tuple<NodeId, NodeId, uint8_t>, std::string>*
                     explanations,

@@ -27,11 +27,14 @@ class LinkAggregator {
     auto [it, added] = index_.emplace(LinkKey{a, b, matcher}, result.links.size());
     if (added) {
       result.links.push_back({a, b, matcher, LinkKind::kProbabilistic, static_cast<float>(score),
-                              0, first_seen, last_seen});
+                              0});
+      result.link_seen.emplace_back();
       best_score_.push_back(score);
     }
     Link& link = result.links[it->second];
     ++link.evidence;
+    result.link_seen[it->second].Add(first_seen);
+    result.link_seen[it->second].Add(last_seen);
     // Compared in double: the float in Link would let a lower score win.
     bool better = added || score > best_score_[it->second];
     if (better) {
@@ -223,9 +226,21 @@ absl::StatusOr<ProbabilisticResult> RunProbabilisticMatchers(
   if (options.colocation) {
     RETURN_IF_ERROR(RunColocation(options, inputs, colocation_matcher, aggregator, result));
   }
-  std::sort(result.links.begin(), result.links.end(), [](const Link& x, const Link& y) {
+  std::vector<uint32_t> order(result.links.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t i, uint32_t j) {
+    const Link& x = result.links[i];
+    const Link& y = result.links[j];
     return std::tie(x.a, x.b, x.matcher) < std::tie(y.a, y.b, y.matcher);
   });
+  std::vector<Link> links(order.size());
+  std::vector<LinkSeen> seen(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    links[i] = result.links[order[i]];
+    seen[i] = result.link_seen[order[i]];
+  }
+  result.links = std::move(links);
+  result.link_seen = std::move(seen);
   return result;
 }
 

@@ -215,7 +215,8 @@ std::string BuildReportJson(const RunReportInputs& in) {
   // in memory per distinct identifier as the graph grows.
   const uint64_t dictionary_bytes = ingest.dictionary.MemoryBytes();
   const uint64_t union_find_bytes = in.graph->components.MemoryBytes();
-  const uint64_t links_bytes = ingest.links.capacity() * sizeof(Link);
+  const uint64_t links_bytes =
+      ingest.links.capacity() * sizeof(Link) + ingest.link_seen.capacity() * sizeof(LinkSeen);
   const uint64_t graph_bytes = dictionary_bytes + union_find_bytes + links_bytes;
   report["memory"] = {
       {"dictionary_bytes", dictionary_bytes},

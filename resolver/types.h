@@ -85,7 +85,9 @@ struct Record {
 
 // An edge between two identifiers, aggregated over all the records that gave
 // the same matcher the same evidence. Ingest keeps a < b; the identity graph
-// re-orients each link canonically (graph/identity_graph.h).
+// re-orients each link canonically (graph/identity_graph.h). 20 bytes: a batch
+// run holds one per distinct (a, b, matcher), so its size is part of the
+// graph's bytes per identifier.
 struct Link {
   NodeId a = 0;
   NodeId b = 0;
@@ -93,17 +95,22 @@ struct Link {
   LinkKind kind = LinkKind::kDeterministic;
   float score = 1.0f;
   uint32_t evidence = 0;  // records that produced this link
-  int64_t first_seen = kNoTimestamp;
-  int64_t last_seen = kNoTimestamp;
 };
 
-// One more record behind `link`, seen at `ts` (kNoTimestamp: unknown).
-inline void AddEvidence(Link& link, int64_t ts) {
-  ++link.evidence;
-  if (ts == kNoTimestamp) return;
-  if (link.first_seen == kNoTimestamp || ts < link.first_seen) link.first_seen = ts;
-  if (link.last_seen == kNoTimestamp || ts > link.last_seen) link.last_seen = ts;
-}
+// When a link's records were seen. Kept beside the links (a parallel vector,
+// or in the service's link entry) only where it is shown: links.csv and the
+// service store; a batch run without --links does not hold it.
+struct LinkSeen {
+  int64_t first = kNoTimestamp;
+  int64_t last = kNoTimestamp;
+
+  // One more record seen at `ts` (kNoTimestamp: unknown).
+  void Add(int64_t ts) {
+    if (ts == kNoTimestamp) return;
+    if (first == kNoTimestamp || ts < first) first = ts;
+    if (last == kNoTimestamp || ts > last) last = ts;
+  }
+};
 
 }  // namespace idstitch
 

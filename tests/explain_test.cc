@@ -47,6 +47,29 @@ TEST(ExplainTest, QuarantinedHubExplainsWhyApart) {
   EXPECT_THAT(*text, HasSubstr("[quarantined hub]"));
 }
 
+// links.csv carries each link's first and last record time. They are kept
+// beside the links (not in them) only for --links, and permuted with them by
+// the canonical sort: a wrong permutation shows here as another link's times.
+TEST(ExplainTest, LinksCsvKeepsEachLinksOwnTimes) {
+  std::string dir = MakeTempDir("links-times");
+  testing::WriteFile(dir + "/in.jsonl",
+                     R"({"record_id":"r1","ts":"2026-01-05T10:00:00Z","event":"sign_in","account_id":"A1","email":"one@example.com"}
+{"record_id":"r2","ts":"2026-01-01T08:00:00Z","event":"sign_in","account_id":"A2","email":"two@example.com"}
+{"record_id":"r3","ts":"2026-03-09T12:30:00Z","event":"sign_in","account_id":"A1","email":"one@example.com"}
+{"record_id":"r4","event":"sign_in","account_id":"A3","email":"three@example.com"}
+{"record_id":"r5","ts":"2026-02-02T02:02:02Z","event":"sign_in","account_id":"A1","email":"one@example.com"}
+)");
+  ASSERT_EQ(RunIdstitch({"resolve", dir + "/in.jsonl", "--out", dir + "/out", "--links",
+                         "--no-colocation", "--quiet"}),
+            0);
+  const std::string links = testing::ReadFile(dir + "/out/links.csv");
+  EXPECT_THAT(links, HasSubstr(",one@example.com,authenticated_event,deterministic,1,3,"
+                               "2026-01-05T10:00:00Z,2026-03-09T12:30:00Z,applied,"));
+  EXPECT_THAT(links, HasSubstr(",two@example.com,authenticated_event,deterministic,1,1,"
+                               "2026-01-01T08:00:00Z,2026-01-01T08:00:00Z,applied,"));
+  EXPECT_THAT(links, HasSubstr(",three@example.com,authenticated_event,deterministic,1,1,,,applied,"));
+}
+
 TEST(ExplainTest, ErrorsNameWhatIsMissing) {
   std::string out = ResolveFixture("household_tablet", /*links=*/false);
   EXPECT_THAT(ExplainIdentifiers(out, "account_id:acct-ann", "device_id:phone-ann"),
