@@ -74,8 +74,16 @@ void IdentifierDictionary::Forget(NodeId node) {
   entry.offset = kForgotten;
 }
 
-void IdentifierDictionary::Grow() {
-  std::vector<uint32_t> grown(slots_.size() * 2, kEmptySlot);
+void IdentifierDictionary::ShrinkToFit() {
+  nodes_.shrink_to_fit();
+  arena_.shrink_to_fit();
+  size_t slot_count = kInitialSlots;
+  while (slot_count * 3 < nodes_.size() * 4) slot_count *= 2;
+  if (slot_count < slots_.size()) Rehash(slot_count);
+}
+
+void IdentifierDictionary::Rehash(size_t slot_count) {
+  std::vector<uint32_t> grown(slot_count, kEmptySlot);
   size_t mask = grown.size() - 1;
   // Hashes are not stored: recompute them in parallel, place them serially.
   std::vector<uint64_t> hashes(nodes_.size());

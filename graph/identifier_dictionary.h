@@ -55,12 +55,11 @@ class IdentifierDictionary {
   // node. The NodeId stays allocated (with an empty value).
   void Forget(NodeId node);
 
-  // Releases the growth slack of node entries and key arena once interning is
-  // over (they grow by doubling, so up to half can be unused).
-  void ShrinkToFit() {
-    nodes_.shrink_to_fit();
-    arena_.shrink_to_fit();
-  }
+  // Releases the growth slack once interning is over: node entries and key
+  // arena grow by doubling (up to half unused), and the slot table, kept
+  // under 1/2 full while interning, is rebuilt at up to 3/4 full. Lookups
+  // stay fast; the next Intern() grows it back.
+  void ShrinkToFit();
 
   // Bytes held by the table, node entries and key arena (for the run report).
   size_t MemoryBytes() const;
@@ -75,7 +74,8 @@ class IdentifierDictionary {
   static constexpr uint64_t kForgotten = (uint64_t{1} << 40) - 1;  // NodeEntry::offset
 
   bool KeyEquals(NodeId node, TypeId type, std::string_view value) const;
-  void Grow();
+  void Grow() { Rehash(slots_.size() * 2); }
+  void Rehash(size_t slot_count);
 
   std::vector<uint32_t> slots_;  // NodeId or kEmptySlot; size is a power of 2
   std::vector<NodeEntry> nodes_;

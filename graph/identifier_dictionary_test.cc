@@ -90,9 +90,25 @@ TEST(IdentifierDictionaryTest, MemoryPerIdentifierIsEntryValueAndSlots) {
     dictionary.Intern(3, value);
   }
   dictionary.ShrinkToFit();
-  // 2^18 slots of 4 bytes for 100k keys (load kept under 1/2): 10.5 B each.
+  // 2^18 slots of 4 bytes for 100k keys (3/4 full at most: 2^17 is too few).
   const double per_key = static_cast<double>(dictionary.MemoryBytes()) / kKeys;
   EXPECT_LE(per_key, 20 + 8 + 10.5 + 0.1);
+}
+
+TEST(IdentifierDictionaryTest, ShrinkToFitHalvesASparseTableAndKeepsEveryKey) {
+  IdentifierDictionary dictionary;
+  // 70,000 keys: the table grew to 2^18 slots (under 1/2 full); 2^17 slots
+  // hold them at 53%.
+  for (int i = 0; i < 70000; ++i) dictionary.Intern(2, "k" + std::to_string(i));
+  const size_t before = dictionary.MemoryBytes();
+  dictionary.ShrinkToFit();
+  EXPECT_LE(dictionary.MemoryBytes(), before - (size_t{1} << 17) * 4);
+  for (int i = 0; i < 70000; ++i) {
+    ASSERT_EQ(dictionary.Find(2, "k" + std::to_string(i)), static_cast<NodeId>(i)) << i;
+  }
+  EXPECT_FALSE(dictionary.Find(2, "k70000").has_value());
+  EXPECT_EQ(dictionary.Intern(2, "k70000"), 70000u);  // grows back
+  EXPECT_EQ(dictionary.Find(2, "k123"), 123u);
 }
 
 }  // namespace

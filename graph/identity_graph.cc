@@ -19,7 +19,15 @@ struct LinkOrderKey {
   uint64_t hash_low;
   uint64_t hash_high;
   uint8_t matcher;
+  bool b_first;  // b is the canonically smaller end: orient by swapping
 };
+
+// Identifiers ordered by (hash, type, value): never by NodeId, which depends
+// on input order.
+bool NodeLess(const IdentifierDictionary& dictionary, NodeId x, NodeId y) {
+  return std::make_tuple(dictionary.hash(x), dictionary.type(x), dictionary.value(x)) <
+         std::make_tuple(dictionary.hash(y), dictionary.type(y), dictionary.value(y));
+}
 
 LinkOrderKey MakeOrderKey(const IdentifierDictionary& dictionary,
                           const IdentifierTypeRegistry& types, const Link& link) {
@@ -27,16 +35,10 @@ LinkOrderKey MakeOrderKey(const IdentifierDictionary& dictionary,
   int priority_b = types.spec(dictionary.type(link.b)).priority;
   uint64_t hash_a = dictionary.hash(link.a);
   uint64_t hash_b = dictionary.hash(link.b);
+  bool b_first = hash_b < hash_a || (hash_b == hash_a && NodeLess(dictionary, link.b, link.a));
   return {static_cast<uint8_t>(link.kind), std::min(priority_a, priority_b),
           std::max(priority_a, priority_b), link.score,
-          std::min(hash_a, hash_b), std::max(hash_a, hash_b), link.matcher};
-}
-
-// Identifiers ordered by (hash, type, value): never by NodeId, which depends
-// on input order.
-bool NodeLess(const IdentifierDictionary& dictionary, NodeId x, NodeId y) {
-  return std::make_tuple(dictionary.hash(x), dictionary.type(x), dictionary.value(x)) <
-         std::make_tuple(dictionary.hash(y), dictionary.type(y), dictionary.value(y));
+          std::min(hash_a, hash_b), std::max(hash_a, hash_b), link.matcher, b_first};
 }
 
 std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
@@ -183,7 +185,7 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
     sorted[i] = links[keyed[i].second];
     // Orient every link by (hash, type, value) too: NodeIds follow input
     // order, and a link's ends are printed in links.csv and the report.
-    OrientLinkCanonically(dictionary, sorted[i]);
+    if (keyed[i].first.b_first) std::swap(sorted[i].a, sorted[i].b);
   });
   links.swap(sorted);
   if (seen != nullptr && !seen->empty()) {
