@@ -17,38 +17,54 @@ absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string
       (target.parent_path() / absl::StrCat(".", target.filename().string(), ".tmp-XXXXXX"))
           .string();
   int fd = mkstemp(temp_path.data());
-  // mkstemp creates 0600; outputs are meant to be read by other tools and users.
-  if (fd >= 0) fchmod(fd, 0644);
-  FILE* file = fd >= 0 ? fdopen(fd, "wb") : nullptr;
-  if (file == nullptr) {
-    if (fd >= 0) close(fd);
+  if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat(path, ": cannot create output: ", strerror(errno)));
   }
-  return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp_path, file));
+  // mkstemp creates 0600; outputs are meant to be read by other tools and users.
+  fchmod(fd, 0644);
+  return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp_path, fd));
 }
 
-AtomicFile::AtomicFile(std::string path, std::string temp_path, FILE* file)
-    : path_(std::move(path)), temp_path_(std::move(temp_path)), file_(file) {}
+AtomicFile::AtomicFile(std::string path, std::string temp_path, int fd)
+    : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {}
 
 AtomicFile::~AtomicFile() {
-  if (file_ != nullptr) fclose(file_);
+  if (fd_ >= 0) close(fd_);
   if (!committed_) unlink(temp_path_.c_str());
 }
 
-void AtomicFile::FlushBuffer() {
-  if (!buffer_.empty() && fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    write_failed_ = true;
+void AtomicFile::WriteAll(std::string_view text) {
+  while (!write_failed_ && !text.empty()) {
+    ssize_t n = write(fd_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_failed_ = true;
+      write_errno_ = n < 0 ? errno : ENOSPC;
+      return;
+    }
+    text.remove_prefix(static_cast<size_t>(n));
   }
+}
+
+void AtomicFile::FlushBuffer() {
+  WriteAll(buffer_);
   buffer_.clear();
 }
 
 absl::Status AtomicFile::Commit() {
   FlushBuffer();
-  bool ok = !write_failed_ && fflush(file_) == 0 && fsync(fileno(file_)) == 0;
-  int error = errno;
-  ok = (fclose(file_) == 0) && ok;
-  file_ = nullptr;
+  int error = write_errno_;
+  bool ok = !write_failed_;
+  if (ok && fsync(fd_) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (close(fd_) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  fd_ = -1;
   if (!ok) {
     return absl::UnavailableError(
         absl::StrCat(path_, ": write failed: ", strerror(error ? error : EIO)));

@@ -7,7 +7,6 @@
 #ifndef IDSTITCH_RESOLVER_ATOMIC_FILE_H_
 #define IDSTITCH_RESOLVER_ATOMIC_FILE_H_
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,10 +21,17 @@ class AtomicFile {
   static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path);
   ~AtomicFile();
 
-  // Buffered; errors surface at Flush()/Commit().
+  // Buffered; errors surface at Commit(). Text of a megabyte or more goes
+  // straight to the file.
   void Append(std::string_view text) {
+    if (buffer_.size() + text.size() >= kFlushBytes) {
+      FlushBuffer();
+      if (text.size() >= kFlushBytes) {
+        WriteAll(text);
+        return;
+      }
+    }
     buffer_.append(text);
-    if (buffer_.size() >= kFlushBytes) FlushBuffer();
   }
   // Flushes, syncs and renames the temp file over the target.
   absl::Status Commit();
@@ -33,12 +39,14 @@ class AtomicFile {
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
-  AtomicFile(std::string path, std::string temp_path, FILE* file);
+  AtomicFile(std::string path, std::string temp_path, int fd);
   void FlushBuffer();
+  void WriteAll(std::string_view text);
 
   std::string path_;
   std::string temp_path_;
-  FILE* file_;
+  int fd_;
+  int write_errno_ = 0;
   std::string buffer_;
   bool write_failed_ = false;
   bool committed_ = false;

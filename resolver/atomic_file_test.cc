@@ -63,6 +63,23 @@ TEST(AtomicFileTest, LargeContentIsWrittenWhole) {
   EXPECT_EQ(testing::ReadFile(path), expected);
 }
 
+TEST(AtomicFileTest, PiecesOfEverySizeKeepTheirOrder) {
+  // Small pieces are buffered; a piece of 1 MiB or more bypasses the buffer
+  // after flushing it, so what came before must still come first.
+  std::string path = testing::CurrentTestDir() + "/mixed.txt";
+  absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::string expected;
+  for (size_t size : {size_t{10}, size_t{3} << 20, size_t{5}, (size_t{1} << 20) - 3,
+                      size_t{1} << 20, size_t{7}, size_t{900000}, size_t{200000}}) {
+    std::string piece(size, static_cast<char>('a' + expected.size() % 26));
+    (*file)->Append(piece);
+    expected += piece;
+  }
+  ASSERT_TRUE((*file)->Commit().ok());
+  EXPECT_EQ(testing::ReadFile(path), expected);
+}
+
 TEST(AtomicFileTest, DestroyingWithoutCommitLeavesNothing) {
   std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,7 +11,21 @@
 namespace idstitch {
 namespace {
 
-constexpr size_t kStdioBuffer = 1 << 20;
+constexpr size_t kIoBytes = 1 << 20;
+
+// Appends the raw bytes of a trivially copyable value.
+template <typename T>
+void AppendBytes(const T& value, std::string& out) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+template <typename T>
+T TakeBytes(const std::string& in, size_t& position) {
+  T value;
+  std::memcpy(&value, in.data() + position, sizeof(T));
+  position += sizeof(T);
+  return value;
+}
 
 }  // namespace
 
@@ -22,58 +37,90 @@ absl::StatusOr<std::unique_ptr<RecordSpill>> RecordSpill::Create(const std::stri
         absl::StrCat(directory, ": cannot create a temporary file: ", strerror(errno)));
   }
   unlink(path.c_str());
-  FILE* file = fdopen(fd, "w+b");
-  if (file == nullptr) {
-    close(fd);
-    return absl::UnavailableError(absl::StrCat(directory, ": fdopen: ", strerror(errno)));
-  }
-  setvbuf(file, nullptr, _IOFBF, kStdioBuffer);
-  return std::unique_ptr<RecordSpill>(new RecordSpill(file));
+  return std::unique_ptr<RecordSpill>(new RecordSpill(fd));
 }
 
-RecordSpill::~RecordSpill() { fclose(file_); }
+RecordSpill::~RecordSpill() { close(fd_); }
 
 void RecordSpill::Write(std::string_view record_id, int64_t ts, uint16_t event,
                         absl::Span<const NodeId> nodes) {
   // record_id length is bounded by max_field_length (<= 65535) or FILE:LINE.
   uint16_t id_length = static_cast<uint16_t>(std::min<size_t>(record_id.size(), 65535));
   uint8_t count = static_cast<uint8_t>(nodes.size());
-  bool ok = fwrite(&id_length, sizeof(id_length), 1, file_) == 1 &&
-            fwrite(record_id.data(), 1, id_length, file_) == id_length &&
-            fwrite(&ts, sizeof(ts), 1, file_) == 1 &&
-            fwrite(&event, sizeof(event), 1, file_) == 1 &&
-            fwrite(&count, sizeof(count), 1, file_) == 1 &&
-            (count == 0 || fwrite(nodes.data(), sizeof(NodeId), count, file_) == count);
-  if (!ok) write_failed_ = true;
+  AppendBytes(id_length, buffer_);
+  buffer_.append(record_id.data(), id_length);
+  AppendBytes(ts, buffer_);
+  AppendBytes(event, buffer_);
+  AppendBytes(count, buffer_);
+  buffer_.append(reinterpret_cast<const char*>(nodes.data()), sizeof(NodeId) * count);
   ++records_;
+  if (buffer_.size() >= kIoBytes) FlushWrites();
+}
+
+void RecordSpill::FlushWrites() {
+  size_t written = 0;
+  while (!write_failed_ && written < buffer_.size()) {
+    ssize_t n = write(fd_, buffer_.data() + written, buffer_.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_failed_ = true;
+      write_errno_ = n < 0 ? errno : ENOSPC;
+      break;
+    }
+    written += static_cast<size_t>(n);
+  }
+  buffer_.clear();
 }
 
 absl::Status RecordSpill::FinishWriting() {
-  if (write_failed_ || fflush(file_) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot write the temporary record log: ", strerror(errno)));
+  FlushWrites();
+  if (write_failed_ || lseek(fd_, 0, SEEK_SET) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write the temporary record log: ",
+                                               strerror(write_failed_ ? write_errno_ : errno)));
   }
-  rewind(file_);
+  buffer_.clear();
+  read_position_ = 0;
   return absl::OkStatus();
 }
 
+bool RecordSpill::Fill(size_t bytes) {
+  if (buffer_.size() - read_position_ >= bytes) return true;
+  buffer_.erase(0, read_position_);
+  read_position_ = 0;
+  const size_t want = std::max(bytes, kIoBytes);
+  while (buffer_.size() < want) {
+    const size_t before = buffer_.size();
+    buffer_.resize(want);
+    ssize_t n = read(fd_, buffer_.data() + before, want - before);
+    if (n < 0 && errno == EINTR) {
+      buffer_.resize(before);
+      continue;
+    }
+    buffer_.resize(before + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (n < 0) read_error_ = true;
+    if (n <= 0) break;
+  }
+  return buffer_.size() >= bytes;
+}
+
 absl::StatusOr<bool> RecordSpill::Read(SpilledRecord* record) {
-  uint16_t id_length;
-  if (fread(&id_length, sizeof(id_length), 1, file_) != 1) {
-    if (feof(file_)) return false;
-    return absl::DataLossError("temporary record log unreadable");
+  constexpr size_t kFixedBytes = sizeof(int64_t) + sizeof(uint16_t) + sizeof(uint8_t);
+  if (!Fill(sizeof(uint16_t))) {
+    if (read_error_) return absl::DataLossError("temporary record log unreadable");
+    if (buffer_.size() == read_position_) return false;
+    return absl::DataLossError("temporary record log truncated");
   }
-  uint8_t count;
-  record->record_id.resize(id_length);
-  bool ok = fread(record->record_id.data(), 1, id_length, file_) == id_length &&
-            fread(&record->ts, sizeof(record->ts), 1, file_) == 1 &&
-            fread(&record->event, sizeof(record->event), 1, file_) == 1 &&
-            fread(&count, sizeof(count), 1, file_) == 1;
-  if (ok) {
-    record->nodes.resize(count);
-    ok = count == 0 || fread(record->nodes.data(), sizeof(NodeId), count, file_) == count;
-  }
-  if (!ok) return absl::DataLossError("temporary record log truncated");
+  const uint16_t id_length = TakeBytes<uint16_t>(buffer_, read_position_);
+  if (!Fill(id_length + kFixedBytes)) return absl::DataLossError("temporary record log truncated");
+  record->record_id.assign(buffer_.data() + read_position_, id_length);
+  read_position_ += id_length;
+  record->ts = TakeBytes<int64_t>(buffer_, read_position_);
+  record->event = TakeBytes<uint16_t>(buffer_, read_position_);
+  const uint8_t count = TakeBytes<uint8_t>(buffer_, read_position_);
+  if (!Fill(sizeof(NodeId) * count)) return absl::DataLossError("temporary record log truncated");
+  record->nodes.resize(count);
+  std::memcpy(record->nodes.data(), buffer_.data() + read_position_, sizeof(NodeId) * count);
+  read_position_ += sizeof(NodeId) * count;
   return true;
 }
 

@@ -10,7 +10,6 @@
 #define IDSTITCH_RESOLVER_RECORD_SPILL_H_
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,10 +42,20 @@ class RecordSpill {
   uint64_t records() const { return records_; }
 
  private:
-  explicit RecordSpill(FILE* file) : file_(file) {}
-  FILE* file_;
+  explicit RecordSpill(int fd) : fd_(fd) {}
+  void FlushWrites();
+  // Makes at least `bytes` unread bytes available; false at the end of file.
+  bool Fill(size_t bytes);
+
+  // Records are tiny (~30 bytes): they go through one buffer each way and
+  // the file sees megabyte-sized read()/write() calls.
+  int fd_;
+  std::string buffer_;
+  size_t read_position_ = 0;
+  bool read_error_ = false;
   uint64_t records_ = 0;
   bool write_failed_ = false;
+  int write_errno_ = 0;
 };
 
 }  // namespace idstitch
