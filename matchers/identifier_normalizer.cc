@@ -100,6 +100,10 @@ struct IdentifierNormalizer::Impl {
   // Longer raw values cannot be blocked values: skips the lowercase copy.
   size_t max_blocked_value_size = 0;
   std::unique_ptr<RE2::Set> blocked_regexes;    // null when there are none
+  // Every string a blocked regex matches lies in one of these [min, max]
+  // ranges (RE2::PossibleMatchRange): most values fall outside all of them
+  // and skip the Set's automaton. Empty if some pattern has no usable range.
+  std::vector<std::pair<std::string, std::string>> blocked_regex_ranges;
   const PhoneNumberUtil* phone_util = nullptr;  // process-wide singleton
   // Phone parsing (ICU regexes inside libphonenumber) costs microseconds and
   // a log repeats each customer's number in the same spelling, so each thread
@@ -114,9 +118,15 @@ struct IdentifierNormalizer::Impl {
            blocked_values.contains(AsAbsl(value));
   }
   bool MatchesBlockedRegex(std::string_view value) const {
-    return blocked_regexes != nullptr &&
-           blocked_regexes->Match(re2::StringPiece(value.data(), value.size()),
-                                  nullptr);
+    if (blocked_regexes == nullptr) return false;
+    if (!blocked_regex_ranges.empty() &&
+        std::none_of(blocked_regex_ranges.begin(), blocked_regex_ranges.end(),
+                     [&](const auto& range) {
+                       return range.first <= value && value <= range.second;
+                     })) {
+      return false;
+    }
+    return blocked_regexes->Match(re2::StringPiece(value.data(), value.size()), nullptr);
   }
 
   NormalizeOutcome NormalizeValue(NormalizerKind kind, std::string_view trimmed,
@@ -161,13 +171,23 @@ IdentifierNormalizer::Create(const NormalizerOptions& options) {
     re_options.set_log_errors(false);  // errors are returned, not logged
     impl->blocked_regexes =
         std::make_unique<RE2::Set>(re_options, RE2::ANCHOR_BOTH);
+    bool ranges_usable = true;
     for (const std::string& pattern : options.blocked_regexes) {
       std::string error;
       if (impl->blocked_regexes->Add(pattern, &error) < 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             "blocked regex '", pattern, "' does not compile: ", error));
       }
+      RE2 single(pattern, re_options);
+      std::string min, max;
+      // An empty max means "no upper bound known" (e.g. a leading .*).
+      if (single.ok() && single.PossibleMatchRange(&min, &max, 64) && !max.empty()) {
+        impl->blocked_regex_ranges.emplace_back(std::move(min), std::move(max));
+      } else {
+        ranges_usable = false;
+      }
     }
+    if (!ranges_usable) impl->blocked_regex_ranges.clear();
     if (!impl->blocked_regexes->Compile()) {
       return absl::InvalidArgumentError(
           "blocked regexes do not compile together (RE2 memory budget "

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <re2/re2.h>
+#include <re2/set.h>
 
 #include <cctype>
 #include <memory>
@@ -463,6 +465,51 @@ TEST(IdentifierNormalizerTest, CustomBlockListReplacesDefaults) {
   EXPECT_EQ(Normalized(*normalizer, NormalizerKind::kDevice,
                        "00000000-0000-0000-0000-000000000000"),
             "ok:00000000-0000-0000-0000-000000000000");
+}
+
+// Blocked regexes are prefiltered by each pattern's possible match range;
+// the answer must be exactly RE2::Set's on values inside, outside and at the
+// edges of those ranges, for patterns with and without a usable range.
+TEST(IdentifierNormalizerTest, BlockedRegexPrefilterAgreesWithRe2Set) {
+  const std::vector<std::vector<std::string>> pattern_sets = {
+      DefaultBlockedRegexes(),
+      {"kiosk-\\d+", "[a-z]+@internal\\.example", "(?i)test[0-9]*"},
+      {".*@spam\\.example", "0+"},  // a leading .* has no upper bound
+      {"a|zz+", "m{2,3}n?", "\\+?0+"}};
+  std::vector<std::string> values = {
+      "", "0", "00", "+0", "+000", "+", "0000000000", "00000000-0000-0000-0000-000000000000",
+      "00000000-0000-0000-0000-000000000001", "kiosk-1", "kiosk-", "kiosk-12a", "Kiosk-3",
+      "ops@internal.example", "ops@internal.example.org", "test", "TEST42", "tesT", "a", "aa",
+      "z", "zz", "zzzz", "mm", "mmm", "mmmn", "mmmm", "x@spam.example", "@spam.example",
+      "x@spam.examplex", "55d0ef14-541b-4754-8020-6972bf8a72ab", "user@example.com",
+      "+14155550132", "\xff", "~"};
+  std::mt19937 rng(5);
+  const std::string alphabet = "0+az-mnkiosTEST@.x";
+  for (int i = 0; i < 3000; ++i) {
+    std::string value;
+    for (int length = rng() % 8; length > 0; --length) value += alphabet[rng() % alphabet.size()];
+    values.push_back(value);
+  }
+  for (const std::vector<std::string>& patterns : pattern_sets) {
+    NormalizerOptions options;
+    options.blocked_values.clear();
+    options.blocked_regexes = patterns;
+    auto normalizer = MakeNormalizer(options);
+    ASSERT_NE(normalizer, nullptr);
+    RE2::Options re_options;
+    re_options.set_log_errors(false);
+    RE2::Set reference(re_options, RE2::ANCHOR_BOTH);
+    for (const std::string& pattern : patterns) ASSERT_GE(reference.Add(pattern, nullptr), 0);
+    ASSERT_TRUE(reference.Compile());
+    for (const std::string& value : values) {
+      if (value.empty()) continue;
+      std::string out, why;
+      const bool blocked = normalizer->Normalize(NormalizerKind::kExact, value, &out, &why) ==
+                           NormalizeOutcome::kBlocked;
+      EXPECT_EQ(blocked, reference.Match(value, nullptr))
+          << "'" << value << "' with " << patterns.front();
+    }
+  }
 }
 
 TEST(IdentifierNormalizerTest, EmptyBlockListBlocksNothing) {
