@@ -1,5 +1,6 @@
 #include "resolver/atomic_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,16 @@ void AtomicFile::WriteAll(std::string_view text) {
       return;
     }
     text.remove_prefix(static_cast<size_t>(n));
+    bytes_written_ += static_cast<uint64_t>(n);
+  }
+  // Start writing back what is complete, without waiting: the final fsync
+  // then finds most of a large file already on disk.
+  constexpr uint64_t kWritebackBytes = uint64_t{8} << 20;
+  if (!write_failed_ && bytes_written_ - writeback_started_ >= kWritebackBytes) {
+    sync_file_range(fd_, static_cast<off_t>(writeback_started_),
+                    static_cast<off_t>(bytes_written_ - writeback_started_),
+                    SYNC_FILE_RANGE_WRITE);
+    writeback_started_ = bytes_written_;
   }
 }
 
@@ -52,14 +63,25 @@ void AtomicFile::FlushBuffer() {
   buffer_.clear();
 }
 
-absl::Status AtomicFile::Commit() {
+absl::Status AtomicFile::Sync() {
+  if (synced_) return absl::OkStatus();
   FlushBuffer();
-  int error = write_errno_;
-  bool ok = !write_failed_;
-  if (ok && fsync(fd_) != 0) {
-    ok = false;
-    error = errno;
+  if (!write_failed_ && fsync(fd_) != 0) {
+    write_failed_ = true;
+    write_errno_ = errno;
   }
+  if (write_failed_) {
+    return absl::UnavailableError(
+        absl::StrCat(path_, ": write failed: ", strerror(write_errno_ ? write_errno_ : EIO)));
+  }
+  synced_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFile::Commit() {
+  absl::Status synced = Sync();
+  int error = write_errno_;
+  bool ok = synced.ok();
   if (close(fd_) != 0 && ok) {
     ok = false;
     error = errno;
