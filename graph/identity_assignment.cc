@@ -16,19 +16,33 @@ namespace {
 // Fixed forever: changing it renames every identity of every user.
 constexpr uint64_t kIdentityIdSeed = 0x6964737469746368ULL;  // "idstitch"
 
+// Orders identifiers by (type priority, type name, value). Type names are
+// distinct, so (priority, name) ranks the types once and the comparison is
+// (rank, value): no type-name comparison per call.
 class MemberOrder {
  public:
   MemberOrder(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types)
-      : dictionary_(dictionary), types_(types) {}
-  bool operator()(NodeId x, NodeId y) const { return Key(x) < Key(y); }
+      : dictionary_(dictionary), rank_(types.size()) {
+    std::vector<TypeId> by_order(types.size());
+    for (TypeId type = 0; type < types.size(); ++type) by_order[type] = type;
+    std::sort(by_order.begin(), by_order.end(), [&](TypeId x, TypeId y) {
+      return std::tie(types.spec(x).priority, types.spec(x).name) <
+             std::tie(types.spec(y).priority, types.spec(y).name);
+    });
+    for (size_t rank = 0; rank < by_order.size(); ++rank) {
+      rank_[by_order[rank]] = static_cast<uint8_t>(rank);
+    }
+  }
+  bool operator()(NodeId x, NodeId y) const {
+    const uint8_t rank_x = rank_[dictionary_.type(x)];
+    const uint8_t rank_y = rank_[dictionary_.type(y)];
+    if (rank_x != rank_y) return rank_x < rank_y;
+    return dictionary_.value(x) < dictionary_.value(y);
+  }
 
  private:
-  std::tuple<int, std::string_view, std::string_view> Key(NodeId node) const {
-    const IdentifierTypeSpec& spec = types_.spec(dictionary_.type(node));
-    return {spec.priority, spec.name, dictionary_.value(node)};
-  }
   const IdentifierDictionary& dictionary_;
-  const IdentifierTypeRegistry& types_;
+  std::vector<uint8_t> rank_;  // per TypeId; at most 255 types
 };
 
 std::vector<Identity> GroupComponents(const IdentifierDictionary& dictionary,
@@ -193,7 +207,11 @@ std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
 
 bool CanonicalMemberLess(const IdentifierDictionary& dictionary,
                          const IdentifierTypeRegistry& types, NodeId x, NodeId y) {
-  return MemberOrder(dictionary, types)(x, y);
+  // MemberOrder's order without its per-type ranking (built once per sort).
+  const IdentifierTypeSpec& spec_x = types.spec(dictionary.type(x));
+  const IdentifierTypeSpec& spec_y = types.spec(dictionary.type(y));
+  return std::tie(spec_x.priority, spec_x.name) < std::tie(spec_y.priority, spec_y.name) ||
+         (dictionary.type(x) == dictionary.type(y) && dictionary.value(x) < dictionary.value(y));
 }
 
 IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,

@@ -265,6 +265,14 @@ TEST(IdentityAssignmentTest, CanonicalMemberTiesOnPriorityBreakByTypeName) {
   ASSERT_EQ(assignment.identities.size(), 1u);
   EXPECT_EQ(run.Render(assignment), DeriveIdentityId("alpha", "y") +
                                         "={alpha:y,alpha:z,zeta:a,trusted:a}");
+  // The incremental graph's comparison gives the batch sort's order.
+  const std::vector<NodeId>& members = assignment.identities[0].members;
+  for (size_t i = 0; i < members.size(); ++i) {
+    for (size_t j = 0; j < members.size(); ++j) {
+      EXPECT_EQ(CanonicalMemberLess(run.dictionary(), run.types(), members[i], members[j]), i < j)
+          << i << " " << j;
+    }
+  }
 }
 
 TEST(IdentityAssignmentTest, IdsDoNotDependOnInternOrder) {
