@@ -1,9 +1,12 @@
 #include "resolver/atomic_file.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -45,8 +48,39 @@ void AtomicFile::WriteAll(std::string_view text) {
       return;
     }
     text.remove_prefix(static_cast<size_t>(n));
-    bytes_written_ += static_cast<uint64_t>(n);
+    AfterWrite(static_cast<size_t>(n));
   }
+}
+
+void AtomicFile::AppendPieces(const std::vector<std::string>& pieces) {
+  FlushBuffer();
+  std::vector<iovec> pending;
+  for (const std::string& piece : pieces) {
+    if (!piece.empty()) pending.push_back({const_cast<char*>(piece.data()), piece.size()});
+  }
+  size_t first = 0;
+  while (!write_failed_ && first < pending.size()) {
+    const int count = static_cast<int>(std::min<size_t>(pending.size() - first, IOV_MAX));
+    ssize_t n = writev(fd_, pending.data() + first, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_failed_ = true;
+      write_errno_ = n < 0 ? errno : ENOSPC;
+      return;
+    }
+    AfterWrite(static_cast<size_t>(n));
+    // Skip what was written: whole pieces, then part of one.
+    size_t left = static_cast<size_t>(n);
+    while (first < pending.size() && left >= pending[first].iov_len) left -= pending[first++].iov_len;
+    if (left > 0) {
+      pending[first].iov_base = static_cast<char*>(pending[first].iov_base) + left;
+      pending[first].iov_len -= left;
+    }
+  }
+}
+
+void AtomicFile::AfterWrite(size_t bytes) {
+  bytes_written_ += bytes;
   // Start writing back what is complete, without waiting: the final fsync
   // then finds most of a large file already on disk.
   constexpr uint64_t kWritebackBytes = uint64_t{8} << 20;

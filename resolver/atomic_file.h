@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -33,6 +34,9 @@ class AtomicFile {
     }
     buffer_.append(text);
   }
+  // Appends every piece in order, written with one writev() (after what is
+  // buffered) instead of copied into the buffer.
+  void AppendPieces(const std::vector<std::string>& pieces);
   // Flushes and syncs the temp file (Commit() does it if not done): files
   // synced side by side wait for the disk once, not once each.
   absl::Status Sync();
@@ -45,6 +49,7 @@ class AtomicFile {
   AtomicFile(std::string path, std::string temp_path, int fd);
   void FlushBuffer();
   void WriteAll(std::string_view text);
+  void AfterWrite(size_t bytes);
 
   std::string path_;
   std::string temp_path_;

@@ -80,6 +80,26 @@ TEST(AtomicFileTest, PiecesOfEverySizeKeepTheirOrder) {
   EXPECT_EQ(testing::ReadFile(path), expected);
 }
 
+TEST(AtomicFileTest, AppendedPiecesFollowBufferedTextInOrder) {
+  std::string path = testing::CurrentTestDir() + "/pieces.txt";
+  absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::string expected = "header\n";
+  (*file)->Append("header\n");
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> pieces;
+    for (int i = 0; i < 2000; ++i) {  // more pieces than one writev() takes
+      pieces.push_back(i % 7 == 0 ? "" : absl::StrCat(round, "-", i, std::string(i % 300, 'x'), "\n"));
+      expected += pieces.back();
+    }
+    (*file)->AppendPieces(pieces);
+    (*file)->Append("between\n");
+    expected += "between\n";
+  }
+  ASSERT_TRUE((*file)->Commit().ok());
+  EXPECT_EQ(testing::ReadFile(path), expected);
+}
+
 TEST(AtomicFileTest, DestroyingWithoutCommitLeavesNothing) {
   std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";

@@ -49,7 +49,7 @@ void WriteInOrder(size_t count, AtomicFile& out, Format format) {
       const size_t from = begin + piece * step;
       for (size_t i = from; i < std::min(end, from + step); ++i) format(i, &text);
     });
-    for (const std::string& text : pieces) out.Append(text);
+    out.AppendPieces(pieces);
   }
 }
 
