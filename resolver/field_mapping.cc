@@ -1,6 +1,9 @@
 #include "resolver/absl_compat.h"
 #include "resolver/field_mapping.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace idstitch {
@@ -56,10 +59,30 @@ absl::StatusOr<FieldMapping> FieldMapping::Create(
     }
     mapping.targets_[source] = *resolved;
   }
+  mapping.IndexByLength();
   return mapping;
 }
 
+void FieldMapping::IndexByLength() {
+  by_length_.assign(kShortName, {});
+  for (const auto& [name, target] : targets_) {
+    if (name.size() < kShortName) by_length_[name.size()].emplace_back(name, target);
+  }
+  // Bucket order only matters for speed (names are distinct); sort so that
+  // the layout is the same in every run.
+  for (auto& bucket : by_length_) {
+    std::sort(bucket.begin(), bucket.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+  }
+}
+
 FieldTarget FieldMapping::Lookup(std::string_view name) const {
+  if (name.size() < kShortName) {
+    for (const auto& [candidate, target] : by_length_[name.size()]) {
+      if (std::memcmp(candidate.data(), name.data(), name.size()) == 0) return target;
+    }
+    return FieldTarget{};
+  }
   auto it = targets_.find(AsAbsl(name));
   return it == targets_.end() ? FieldTarget{} : it->second;
 }

@@ -35,7 +35,14 @@ class FieldMapping {
   static bool IsStandardFieldName(std::string_view name);
 
  private:
+  static constexpr size_t kShortName = 32;
+  void IndexByLength();
+
   absl::flat_hash_map<std::string, FieldTarget> targets_;
+  // The same names shorter than kShortName, bucketed by length: a lookup
+  // (one per field of every record) compares against one or two names
+  // instead of hashing the key.
+  std::vector<std::vector<std::pair<std::string, FieldTarget>>> by_length_;
 };
 
 }  // namespace idstitch

@@ -13,6 +13,19 @@ namespace idstitch {
 
 inline void AppendJsonString(std::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Identifiers almost never need escaping: one branch-free (vectorizable)
+  // pass decides, and the common case is a single append.
+  bool plain = true;
+  for (char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    plain &= c >= 0x20 && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(text);
+    out->push_back('"');
+    return;
+  }
   out->push_back('"');
   // Copy runs of characters that need no escape in one append: identifiers
   // rarely hold any that do.
