@@ -45,6 +45,18 @@ class MemberOrder {
   std::vector<uint8_t> rank_;  // per TypeId; at most 255 types
 };
 
+// Canonical order of identities, independent of NodeIds (canonical members
+// are distinct, so any correct sort gives this one order).
+void SortCanonically(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
+                     std::vector<Identity>& identities) {
+  MemberOrder order(dictionary, types);
+  tbb::parallel_sort(identities.begin(), identities.end(),
+                     [&](const Identity& x, const Identity& y) {
+                       return order(x.canonical, y.canonical);
+                     });
+}
+
+// Identities (members sorted, canonical member set) in an unspecified order.
 std::vector<Identity> GroupComponents(const IdentifierDictionary& dictionary,
                                       const IdentifierTypeRegistry& types,
                                       UnionFind& components) {
@@ -72,32 +84,33 @@ std::vector<Identity> GroupComponents(const IdentifierDictionary& dictionary,
     std::sort(identity.members.begin(), identity.members.end(), order);
     identity.canonical = identity.members.front();
   });
-  // Canonical order of identities, independent of NodeIds (canonical members
-  // are distinct, so any correct sort gives this one order).
-  tbb::parallel_sort(identities.begin(), identities.end(),
-                     [&](const Identity& x, const Identity& y) {
-                       return order(x.canonical, y.canonical);
-                     });
   return identities;
 }
 
 // Fresh IDs for a run without a previous map: every identity's salt-0 ID,
-// derived in parallel. False (nothing assigned) if two of them coincide;
-// the caller then allocates one by one, which resolves the tie by salt in
-// canonical order.
+// derived in parallel, and the identities put in ID order (sorting the
+// hashes: FormatIdentityId is fixed-width hex, so hash order is ID order).
+// False (nothing changed) if two of them coincide; the caller then allocates
+// one by one, which resolves the tie by salt in canonical order.
 bool AssignUnsaltedIds(const IdentifierDictionary& dictionary,
                        const IdentifierTypeRegistry& types, std::vector<Identity>& identities) {
-  std::vector<uint64_t> hashes(identities.size());
+  std::vector<std::pair<uint64_t, uint32_t>> by_hash(identities.size());
   tbb::parallel_for(size_t{0}, identities.size(), [&](size_t i) {
     const NodeId canonical = identities[i].canonical;
-    hashes[i] = IdentityIdHash(types.spec(dictionary.type(canonical)).name,
-                               dictionary.value(canonical), 0);
+    by_hash[i] = {IdentityIdHash(types.spec(dictionary.type(canonical)).name,
+                                 dictionary.value(canonical), 0),
+                  static_cast<uint32_t>(i)};
   });
-  std::vector<uint64_t> sorted = hashes;
-  tbb::parallel_sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return false;
-  tbb::parallel_for(size_t{0}, identities.size(),
-                    [&](size_t i) { identities[i].id = FormatIdentityId(hashes[i]); });
+  tbb::parallel_sort(by_hash.begin(), by_hash.end());
+  for (size_t i = 1; i < by_hash.size(); ++i) {
+    if (by_hash[i].first == by_hash[i - 1].first) return false;
+  }
+  std::vector<Identity> sorted(identities.size());
+  tbb::parallel_for(size_t{0}, identities.size(), [&](size_t i) {
+    sorted[i] = std::move(identities[by_hash[i].second]);
+    sorted[i].id = FormatIdentityId(by_hash[i].first);
+  });
+  identities.swap(sorted);
   return true;
 }
 
@@ -220,23 +233,21 @@ IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                                     const PreviousIdentities* previous) {
   IdentityAssignment result;
   result.identities = GroupComponents(dictionary, types, components);
-  if (previous != nullptr) {
-    IdAllocator ids(dictionary, types, previous);
-    AssignWithPrevious(*previous, ids, result.identities, result.changes);
-  } else {
-    if (!AssignUnsaltedIds(dictionary, types, result.identities)) {
-      IdAllocator ids(dictionary, types, nullptr);
-      for (Identity& identity : result.identities) identity.id = ids.Fresh(identity);
-    }
-    result.changes.resize(result.identities.size());
-    for (size_t i = 0; i < result.identities.size(); ++i) {
-      result.changes[i].identity_id = result.identities[i].id;
-    }
-  }
   // IDs are unique, and so are (kind, identity_id) of changes: any correct
   // sort gives one order.
-  tbb::parallel_sort(result.identities.begin(), result.identities.end(),
-                     [](const Identity& x, const Identity& y) { return x.id < y.id; });
+  auto by_id = [](const Identity& x, const Identity& y) { return x.id < y.id; };
+  const bool fresh = previous == nullptr;
+  if (!fresh) {
+    SortCanonically(dictionary, types, result.identities);
+    IdAllocator ids(dictionary, types, previous);
+    AssignWithPrevious(*previous, ids, result.identities, result.changes);
+    tbb::parallel_sort(result.identities.begin(), result.identities.end(), by_id);
+  } else if (!AssignUnsaltedIds(dictionary, types, result.identities)) {
+    SortCanonically(dictionary, types, result.identities);
+    IdAllocator ids(dictionary, types, nullptr);
+    for (Identity& identity : result.identities) identity.id = ids.Fresh(identity);
+    tbb::parallel_sort(result.identities.begin(), result.identities.end(), by_id);
+  }
   result.identity_of_node.assign(dictionary.size(), 0);
   tbb::parallel_for(uint32_t{0}, static_cast<uint32_t>(result.identities.size()),
                     [&](uint32_t index) {
@@ -244,10 +255,18 @@ IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                         result.identity_of_node[node] = index;
                       }
                     });
-  tbb::parallel_sort(result.changes.begin(), result.changes.end(),
-                     [](const IdentityChange& x, const IdentityChange& y) {
-                       return std::tie(x.kind, x.identity_id) < std::tie(y.kind, y.identity_id);
-                     });
+  if (fresh) {
+    // Every identity is new, and identities are in ID order already.
+    result.changes.resize(result.identities.size());
+    tbb::parallel_for(size_t{0}, result.identities.size(), [&](size_t i) {
+      result.changes[i].identity_id = result.identities[i].id;
+    });
+  } else {
+    tbb::parallel_sort(result.changes.begin(), result.changes.end(),
+                       [](const IdentityChange& x, const IdentityChange& y) {
+                         return std::tie(x.kind, x.identity_id) < std::tie(y.kind, y.identity_id);
+                       });
+  }
   return result;
 }
 
