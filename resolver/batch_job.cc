@@ -166,7 +166,8 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   tbb::task_group writers;
   ThreadArena(options.max_threads).execute([&] {
     writers.run([&] {
-      activity_or = WriteAssignments(*ingest.spill, assignment, graph.quarantined, *assignments);
+      activity_or = WriteAssignments(*ingest.spill, assignment, graph.quarantined,
+                                     ingest.event_names.size(), *assignments);
       if (activity_or.ok()) {
         WriteIdentities(ingest.dictionary, options.types, assignment, *activity_or,
                         ingest.event_names, *identities);

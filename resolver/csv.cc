@@ -112,7 +112,7 @@ void AppendCsvField(std::string_view field, std::string* out) {
   // special characters once per byte of the field.
   bool needs_quotes = false;
   for (char c : field) {
-    needs_quotes |= c == ',' || c == '"' || c == '\r' || c == '\n';
+    needs_quotes |= (c == ',') | (c == '"') | (c == '\r') | (c == '\n');
   }
   if (!needs_quotes) {
     out->append(field);

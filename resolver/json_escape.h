@@ -18,7 +18,7 @@ inline void AppendJsonString(std::string_view text, std::string* out) {
   bool plain = true;
   for (char ch : text) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    plain &= c >= 0x20 && c != '"' && c != '\\';
+    plain &= (c >= 0x20) & (c != '"') & (c != '\\');
   }
   if (plain) {
     out->push_back('"');

@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
 #include "resolver/json_escape.h"
+#include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
+#include "tbb/task_group.h"
 
 namespace idstitch {
 namespace {
@@ -53,6 +55,48 @@ void WriteInOrder(size_t count, AtomicFile& out, Format format) {
   }
 }
 
+// Records per (identity, event id). A dense identities x events table when
+// that is at most two counters per record (the usual case: a few distinct
+// event names), else a hash map.
+class EventCounter {
+ public:
+  EventCounter(size_t identities, size_t events, uint64_t records)
+      : events_(std::max<size_t>(events, 1)) {
+    // 32-bit counters: a cell never exceeds the number of records.
+    if (records < UINT32_MAX && identities * events_ <= std::max<uint64_t>(2 * records, 1 << 16)) {
+      dense_.assign(identities * events_, 0);
+    }
+  }
+
+  void Add(uint32_t identity, uint16_t event) {
+    if (!dense_.empty()) {
+      ++dense_[identity * events_ + event];
+    } else {
+      ++sparse_[(uint64_t{identity} << 16) | event];
+    }
+  }
+
+  // (identity << 16 | event id) -> records, sorted by key.
+  std::vector<std::pair<uint64_t, uint64_t>> Take() {
+    std::vector<std::pair<uint64_t, uint64_t>> counts;
+    if (!dense_.empty()) {
+      for (size_t cell = 0; cell < dense_.size(); ++cell) {
+        if (dense_[cell] == 0) continue;
+        counts.emplace_back((uint64_t{cell / events_} << 16) | (cell % events_), dense_[cell]);
+      }
+    } else {
+      counts.assign(sparse_.begin(), sparse_.end());
+      std::sort(counts.begin(), counts.end());
+    }
+    return counts;
+  }
+
+ private:
+  size_t events_;
+  std::vector<uint32_t> dense_;
+  absl::flat_hash_map<uint64_t, uint64_t> sparse_;
+};
+
 }  // namespace
 
 void WriteIdentityMap(const IdentifierDictionary& dictionary,
@@ -75,17 +119,18 @@ void WriteIdentityMap(const IdentifierDictionary& dictionary,
 absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
                                                   const IdentityAssignment& assignment,
                                                   const std::vector<bool>& quarantined,
-                                                  AtomicFile& out) {
+                                                  size_t event_name_count, AtomicFile& out) {
   IdentityActivity activity;
   size_t identities = assignment.identities.size();
   activity.records.assign(identities, 0);
   activity.first_seen.assign(identities, kNoTimestamp);
   activity.last_seen.assign(identities, kNoTimestamp);
-  absl::flat_hash_map<uint64_t, uint64_t> event_counts;
+  EventCounter event_counts(identities, event_name_count, spill.records());
 
   out.Append("record_id,identity_id\n");
-  // The spill is read in order, a batch at a time; rows are formatted in
-  // parallel, the activity counted serially.
+  // The spill is read in order, a batch at a time. Each batch's identities
+  // are looked up in parallel; then its activity is counted (serially, one
+  // task) while its rows are formatted (in parallel) beside it.
   constexpr size_t kBatch = 1 << 15;
   std::vector<SpilledRecord> batch(kBatch);
   std::vector<uint32_t> identity_of(kBatch);
@@ -101,36 +146,45 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
       }
       ++filled;
     }
-    for (size_t i = 0; i < filled; ++i) {
-      const SpilledRecord& record = batch[i];
-      NodeId anchor = record.nodes.front();
-      for (NodeId node : record.nodes) {
-        if (!quarantined[node]) {
-          anchor = node;
-          break;
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, filled, 1024),
+                      [&](const tbb::blocked_range<size_t>& range) {
+                        for (size_t i = range.begin(); i < range.end(); ++i) {
+                          const std::vector<NodeId>& nodes = batch[i].nodes;
+                          NodeId anchor = nodes.front();
+                          for (NodeId node : nodes) {
+                            if (!quarantined[node]) {
+                              anchor = node;
+                              break;
+                            }
+                          }
+                          identity_of[i] = assignment.identity_of_node[anchor];
+                        }
+                      });
+    tbb::task_group counting;
+    counting.run([&] {
+      for (size_t i = 0; i < filled; ++i) {
+        const SpilledRecord& record = batch[i];
+        const uint32_t identity = identity_of[i];
+        ++activity.records[identity];
+        event_counts.Add(identity, record.event);
+        if (record.ts != kNoTimestamp) {
+          int64_t& first = activity.first_seen[identity];
+          int64_t& last = activity.last_seen[identity];
+          if (first == kNoTimestamp || record.ts < first) first = record.ts;
+          if (last == kNoTimestamp || record.ts > last) last = record.ts;
         }
       }
-      const uint32_t identity = assignment.identity_of_node[anchor];
-      identity_of[i] = identity;
-      ++activity.records_assigned;
-      ++activity.records[identity];
-      ++event_counts[(uint64_t{identity} << 16) | record.event];
-      if (record.ts != kNoTimestamp) {
-        int64_t& first = activity.first_seen[identity];
-        int64_t& last = activity.last_seen[identity];
-        if (first == kNoTimestamp || record.ts < first) first = record.ts;
-        if (last == kNoTimestamp || record.ts > last) last = record.ts;
-      }
-    }
+    });
     WriteInOrder(filled, out, [&](size_t i, std::string* row) {
       AppendCsvField(batch[i].record_id, row);
       row->push_back(',');
       row->append(assignment.identities[identity_of[i]].id);
       row->push_back('\n');
     });
+    counting.wait();
+    activity.records_assigned += filled;
   }
-  activity.event_counts.assign(event_counts.begin(), event_counts.end());
-  std::sort(activity.event_counts.begin(), activity.event_counts.end());
+  activity.event_counts = event_counts.Take();
   return activity;
 }
 

@@ -41,11 +41,11 @@ struct IdentityActivity {
 // Streams the spill: writes assignments.csv (record_id,identity_id) and
 // returns each identity's activity. A record goes to the identity of its
 // anchor, its first identifier that is not a quarantined hub (its first
-// identifier if all are).
+// identifier if all are). Event ids are below `event_name_count`.
 absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
                                                   const IdentityAssignment& assignment,
                                                   const std::vector<bool>& quarantined,
-                                                  AtomicFile& out);
+                                                  size_t event_name_count, AtomicFile& out);
 
 // One JSON object per identity: identity_id, members by type, records, records
 // by event, first_seen, last_seen.
