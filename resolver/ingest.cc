@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include <simdjson.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -30,10 +31,15 @@ namespace {
 constexpr size_t kMaxEventNames = 10000;
 constexpr std::string_view kOtherEvent = "(other)";
 
-// One chunk's trip through the pipeline.
+// One chunk's trip through the pipeline. Works are recycled (WorkPool), so
+// the chunk buffer and the records' strings keep their capacity: parsing a
+// chunk allocates little.
 struct Work {
   InputChunk chunk;
-  std::vector<Record> records;                  // accepted, with identifiers
+  // [0, record_count) are this chunk's accepted records, with identifiers;
+  // the rest are spare, kept for their buffers.
+  std::vector<Record> records;
+  size_t record_count = 0;
   std::vector<uint64_t> hashes;                 // per identifier, records in order
   std::vector<std::vector<RecordLink>> links;   // per matcher
   std::vector<InputIssue> issues;
@@ -41,6 +47,41 @@ struct Work {
   // Filled by the absorb stage for the spill stage: each record's nodes.
   std::vector<NodeId> nodes;
   std::vector<size_t> node_offsets;
+
+  absl::Span<const Record> accepted() const { return {records.data(), record_count}; }
+
+  // Ready for the next chunk, keeping capacity.
+  void Reset() {
+    record_count = 0;
+    hashes.clear();
+    for (std::vector<RecordLink>& matcher_links : links) matcher_links.clear();
+    issues.clear();
+    counters = InputCounters();
+    nodes.clear();
+    node_offsets.clear();
+  }
+};
+
+// Works between the spill stage (which returns them) and the read stage
+// (which takes them); at most the pipeline's token count exist.
+class WorkPool {
+ public:
+  std::unique_ptr<Work> Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return std::make_unique<Work>();
+    std::unique_ptr<Work> work = std::move(free_.back());
+    free_.pop_back();
+    return work;
+  }
+  void Return(std::unique_ptr<Work> work) {
+    work->Reset();
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(work));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Work>> free_;
 };
 
 struct FileState {
@@ -84,7 +125,6 @@ class ChunkParser {
     const char* data = work.chunk.data.data();
     size_t position = 0;
     uint64_t line_number = work.chunk.first_line;
-    Record record;
     while (position < work.chunk.size) {
       size_t end = FindRowEnd(data, position, work.chunk.size, file.format);
       std::string_view row(data + position, end - position);
@@ -98,6 +138,10 @@ class ChunkParser {
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank
       ++work.counters.records_read;
+      // Parsed into the next spare record; it becomes the chunk's only if
+      // accepted (the parser clears it first either way).
+      if (work.record_count == work.records.size()) work.records.emplace_back();
+      Record& record = work.records[work.record_count];
       size_t first_issue = work.issues.size();
       bool accepted;
       if (file.format == InputFormat::kJsonl) {
@@ -125,8 +169,7 @@ class ChunkParser {
         ++work.counters.profile_records;
       }
       if (record.identifiers.empty()) continue;
-      work.records.push_back(std::move(record));
-      record = Record();
+      ++work.record_count;
     }
   }
 
@@ -171,11 +214,21 @@ class Absorber {
           result_.counters.records_rejected, " records rejected, reaching --max-errors ",
           options_.max_errors, "; nothing was written"));
     }
+    // Slots are fetched a few identifiers ahead: the table is bigger than
+    // the cache, and this stage is serial.
+    constexpr size_t kPrefetchAhead = 8;
+    const std::vector<uint64_t>& hashes = work.hashes;
+    for (size_t i = 0; i < std::min(kPrefetchAhead, hashes.size()); ++i) {
+      result_.dictionary.Prefetch(hashes[i]);
+    }
     size_t hash_index = 0;
-    for (const Record& record : work.records) {
+    for (const Record& record : work.accepted()) {
       work.node_offsets.push_back(work.nodes.size());
       for (const Identifier& id : record.identifiers) {
-        work.nodes.push_back(result_.dictionary.Intern(id.type, id.value, work.hashes[hash_index++]));
+        if (hash_index + kPrefetchAhead < hashes.size()) {
+          result_.dictionary.Prefetch(hashes[hash_index + kPrefetchAhead]);
+        }
+        work.nodes.push_back(result_.dictionary.Intern(id.type, id.value, hashes[hash_index++]));
       }
     }
     work.node_offsets.push_back(work.nodes.size());
@@ -225,7 +278,7 @@ class Spiller {
   }
 
   void Spill(const Work& work) {
-    for (size_t r = 0; r < work.records.size(); ++r) {
+    for (size_t r = 0; r < work.record_count; ++r) {
       const Record& record = work.records[r];
       absl::Span<const NodeId> nodes = absl::MakeConstSpan(work.nodes).subspan(
           work.node_offsets[r], work.node_offsets[r + 1] - work.node_offsets[r]);
@@ -300,6 +353,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   Absorber absorber(options, matchers, result, issues);
   Spiller spiller(options, result);
   tbb::enumerable_thread_specific<simdjson::dom::parser> json_parsers;
+  WorkPool pool;
 
   // Each serial stage owns its status; `stop` tells the reader to end early.
   absl::Status read_status, absorb_status;
@@ -321,7 +375,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
         file.reader = *std::move(reader);
         file.layout = parser.MakeCsvLayout(file.reader->csv_header());
       }
-      auto work = std::make_unique<Work>();
+      std::unique_ptr<Work> work = pool.Take();
       absl::StatusOr<bool> more = file.reader->Next(&work->chunk);
       if (!more.ok()) {
         read_status = more.status();
@@ -346,9 +400,9 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     chunk_parser.Parse(*work, json_parsers.local());
     work->links.resize(matchers.size());
     for (size_t m = 0; m < matchers.size(); ++m) {
-      matchers[m]->Match(work->records, &work->links[m]);
+      matchers[m]->Match(work->accepted(), &work->links[m]);
     }
-    for (const Record& record : work->records) {
+    for (const Record& record : work->accepted()) {
       for (const Identifier& id : record.identifiers) {
         work->hashes.push_back(HashIdentifier(id.type, id.value));
       }
@@ -368,8 +422,8 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   auto spill_stage = [&](Work* work) {
     std::unique_ptr<Work> owned(work);
     // Once absorbing failed the run fails: nothing more is worth spilling.
-    if (absorb_failed.load()) return;
-    spiller.Spill(*owned);
+    if (!absorb_failed.load()) spiller.Spill(*owned);
+    pool.Return(std::move(owned));
   };
 
   int threads = options.max_threads > 0 ? options.max_threads : tbb::info::default_concurrency();
