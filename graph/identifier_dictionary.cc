@@ -66,6 +66,7 @@ std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
 
 void IdentifierDictionary::Forget(NodeId node) {
   NodeEntry& entry = nodes_[node];
+  if (entry.offset == kForgotten) return;  // already: nothing left to overwrite
   std::fill(arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset),
             arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset + entry.length), '\0');
   entry.length = 0;

@@ -1,6 +1,7 @@
 #include "graph/identity_graph.h"
 
 #include <algorithm>
+#include <cassert>
 #include <tuple>
 
 #include "tbb/parallel_for.h"
@@ -189,6 +190,8 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
   });
   links.swap(sorted);
   if (seen != nullptr && !seen->empty()) {
+    // Parallel by contract (callers fill both or leave `seen` empty).
+    assert(seen->size() == links.size());
     std::vector<LinkSeen> sorted_seen(seen->size());
     for (size_t i = 0; i < keyed.size(); ++i) sorted_seen[i] = (*seen)[keyed[i].second];
     seen->swap(sorted_seen);

@@ -53,6 +53,7 @@ void AtomicFile::WriteAll(std::string_view text) {
 }
 
 void AtomicFile::AppendPieces(const std::vector<std::string>& pieces) {
+  synced_ = false;
   FlushBuffer();
   std::vector<iovec> pending;
   for (const std::string& piece : pieces) {

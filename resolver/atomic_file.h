@@ -21,10 +21,13 @@ class AtomicFile {
   // Creates the temp file for `path`. Unavailable naming the path on failure.
   static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path);
   ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;  // owns a file descriptor
+  AtomicFile& operator=(const AtomicFile&) = delete;
 
   // Buffered; errors surface at Commit(). Text of a megabyte or more goes
   // straight to the file.
   void Append(std::string_view text) {
+    synced_ = false;
     if (buffer_.size() + text.size() >= kFlushBytes) {
       FlushBuffer();
       if (text.size() >= kFlushBytes) {

@@ -100,6 +100,19 @@ TEST(AtomicFileTest, AppendedPiecesFollowBufferedTextInOrder) {
   EXPECT_EQ(testing::ReadFile(path), expected);
 }
 
+TEST(AtomicFileTest, AppendingAfterSyncIsStillCommitted) {
+  std::string path = testing::CurrentTestDir() + "/resynced.txt";
+  absl::StatusOr<std::unique_ptr<AtomicFile>> file = AtomicFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  (*file)->Append("a\n");
+  ASSERT_TRUE((*file)->Sync().ok());
+  (*file)->Append("b\n");
+  ASSERT_TRUE((*file)->Sync().ok());
+  (*file)->AppendPieces({"c\n", "d\n"});
+  ASSERT_TRUE((*file)->Commit().ok());
+  EXPECT_EQ(testing::ReadFile(path), "a\nb\nc\nd\n");
+}
+
 TEST(AtomicFileTest, DestroyingWithoutCommitLeavesNothing) {
   std::string dir = testing::CurrentTestDir();
   std::string path = dir + "/out.tsv";

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -121,7 +122,7 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   // Both live until the end of the run and stop growing here.
   ingest.links.shrink_to_fit();
   ingest.link_seen.shrink_to_fit();
-  ingest.dictionary.ShrinkToFit();
+  ThreadArena(options.max_threads).execute([&] { ingest.dictionary.ShrinkToFit(); });
   timer.End("probabilistic_match");
 
   IdentityGraphResult graph;
@@ -215,7 +216,11 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   {
     std::vector<std::thread> syncers;
     for (size_t i = 0; i < files.size(); ++i) {
-      syncers.emplace_back([&, i] { synced[i] = files[i]->Sync(); });
+      try {
+        syncers.emplace_back([&, i] { synced[i] = files[i]->Sync(); });
+      } catch (const std::system_error&) {
+        synced[i] = files[i]->Sync();  // no thread to spare: sync it here
+      }
     }
     for (std::thread& syncer : syncers) syncer.join();
   }

@@ -282,6 +282,8 @@ void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegi
   std::string row;
   for (size_t i = 0; i < links.size(); ++i) {
     const Link& link = links[i];
+    // Parallel to links by contract; never read past it.
+    const LinkSeen times = i < seen.size() ? seen[i] : LinkSeen{};
     row.clear();
     for (NodeId node : {link.a, link.b}) {  // oriented canonically by the graph
       AppendCsvField(types.spec(dictionary.type(node)).name, &row);
@@ -291,8 +293,8 @@ void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegi
     }
     absl::StrAppend(&row, matcher_names[link.matcher], ",",
                     link.kind == LinkKind::kDeterministic ? "deterministic" : "probabilistic",
-                    ",", link.score, ",", link.evidence, ",", FormatTimestamp(seen[i].first),
-                    ",", FormatTimestamp(seen[i].last), ",", AsAbsl(OutcomeName(graph.outcomes[i])),
+                    ",", link.score, ",", link.evidence, ",", FormatTimestamp(times.first),
+                    ",", FormatTimestamp(times.last), ",", AsAbsl(OutcomeName(graph.outcomes[i])),
                     ",");
     if (explanations != nullptr) {
       auto it = explanations->find({std::min(link.a, link.b), std::max(link.a, link.b),

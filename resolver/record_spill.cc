@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "resolver/absl_compat.h"
 
 namespace idstitch {
 namespace {
@@ -37,7 +38,7 @@ absl::StatusOr<std::unique_ptr<RecordSpill>> RecordSpill::Create(const std::stri
         absl::StrCat(directory, ": cannot create a temporary file: ", strerror(errno)));
   }
   unlink(path.c_str());
-  return std::unique_ptr<RecordSpill>(new RecordSpill(fd));
+  return std::unique_ptr<RecordSpill>(new RecordSpill(directory, fd));
 }
 
 RecordSpill::~RecordSpill() { close(fd_); }
@@ -75,7 +76,7 @@ void RecordSpill::FlushWrites() {
 absl::Status RecordSpill::FinishWriting() {
   FlushWrites();
   if (write_failed_ || lseek(fd_, 0, SEEK_SET) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write the temporary record log: ",
+    return absl::UnavailableError(absl::StrCat(directory_, ": cannot write the temporary record log: ",
                                                strerror(write_failed_ ? write_errno_ : errno)));
   }
   buffer_.clear();
@@ -97,27 +98,34 @@ bool RecordSpill::Fill(size_t bytes) {
       continue;
     }
     buffer_.resize(before + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (n < 0) read_error_ = true;
+    if (n < 0) read_errno_ = errno;
     if (n <= 0) break;
   }
   return buffer_.size() >= bytes;
 }
 
+absl::Status RecordSpill::ReadError(std::string_view what) const {
+  return absl::DataLossError(absl::StrCat(
+      directory_, ": temporary record log ",
+      read_errno_ != 0 ? absl::StrCat("unreadable (", strerror(read_errno_), ")")
+                       : std::string("truncated"),
+      " while reading ", AsAbsl(what)));
+}
+
 absl::StatusOr<bool> RecordSpill::Read(SpilledRecord* record) {
   constexpr size_t kFixedBytes = sizeof(int64_t) + sizeof(uint16_t) + sizeof(uint8_t);
   if (!Fill(sizeof(uint16_t))) {
-    if (read_error_) return absl::DataLossError("temporary record log unreadable");
-    if (buffer_.size() == read_position_) return false;
-    return absl::DataLossError("temporary record log truncated");
+    if (read_errno_ == 0 && buffer_.size() == read_position_) return false;
+    return ReadError("a record's length");
   }
   const uint16_t id_length = TakeBytes<uint16_t>(buffer_, read_position_);
-  if (!Fill(id_length + kFixedBytes)) return absl::DataLossError("temporary record log truncated");
+  if (!Fill(id_length + kFixedBytes)) return ReadError("a record");
   record->record_id.assign(buffer_.data() + read_position_, id_length);
   read_position_ += id_length;
   record->ts = TakeBytes<int64_t>(buffer_, read_position_);
   record->event = TakeBytes<uint16_t>(buffer_, read_position_);
   const uint8_t count = TakeBytes<uint8_t>(buffer_, read_position_);
-  if (!Fill(sizeof(NodeId) * count)) return absl::DataLossError("temporary record log truncated");
+  if (!Fill(sizeof(NodeId) * count)) return ReadError("a record's identifiers");
   record->nodes.resize(count);
   std::memcpy(record->nodes.data(), buffer_.data() + read_position_, sizeof(NodeId) * count);
   read_position_ += sizeof(NodeId) * count;

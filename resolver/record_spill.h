@@ -32,6 +32,8 @@ class RecordSpill {
   // Creates the spill file in `directory`. Unavailable naming it on failure.
   static absl::StatusOr<std::unique_ptr<RecordSpill>> Create(const std::string& directory);
   ~RecordSpill();
+  RecordSpill(const RecordSpill&) = delete;  // owns a file descriptor
+  RecordSpill& operator=(const RecordSpill&) = delete;
 
   void Write(std::string_view record_id, int64_t ts, uint16_t event,
              absl::Span<const NodeId> nodes);
@@ -42,17 +44,20 @@ class RecordSpill {
   uint64_t records() const { return records_; }
 
  private:
-  explicit RecordSpill(int fd) : fd_(fd) {}
+  RecordSpill(std::string directory, int fd) : directory_(std::move(directory)), fd_(fd) {}
   void FlushWrites();
   // Makes at least `bytes` unread bytes available; false at the end of file.
   bool Fill(size_t bytes);
 
   // Records are tiny (~30 bytes): they go through one buffer each way and
   // the file sees megabyte-sized read()/write() calls.
+  absl::Status ReadError(std::string_view what) const;
+
+  std::string directory_;  // for messages: the file itself is unlinked
   int fd_;
   std::string buffer_;
   size_t read_position_ = 0;
-  bool read_error_ = false;
+  int read_errno_ = 0;  // set when read() failed
   uint64_t records_ = 0;
   bool write_failed_ = false;
   int write_errno_ = 0;

@@ -121,6 +121,30 @@ TEST(RecordSpillTest, RoundTripsLongestRecordId) {
   EXPECT_EQ(got.event, 4);
 }
 
+TEST(RecordSpillTest, RecordsStraddlingTheReadBufferRoundTrip) {
+  // ~6 MB of records of every size up to 60 KB: many cross the 1 MiB
+  // boundaries of the reader's buffer, in their length, id or node ids.
+  absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
+  ASSERT_TRUE(spill.ok()) << spill.status();
+  std::vector<SpilledRecord> written;
+  for (int i = 0; i < 400; ++i) {
+    SpilledRecord record;
+    record.record_id = std::string(static_cast<size_t>(i * 7919) % 60000, static_cast<char>('a' + i % 26));
+    record.ts = i * 1000003LL;
+    record.event = static_cast<uint16_t>(i);
+    for (int n = 0; n < 1 + (i * 37) % 255; ++n) record.nodes.push_back(static_cast<NodeId>(i * 1000 + n));
+    (*spill)->Write(record.record_id, record.ts, record.event, record.nodes);
+    written.push_back(std::move(record));
+  }
+  ASSERT_TRUE((*spill)->FinishWriting().ok());
+  SpilledRecord got;
+  for (size_t i = 0; i < written.size(); ++i) {
+    ASSERT_TRUE((*spill)->Read(&got).value()) << i;
+    ExpectSame(got, written[i], static_cast<int>(i));
+  }
+  EXPECT_FALSE((*spill)->Read(&got).value());
+}
+
 TEST(RecordSpillTest, EmptySpillReadsNothing) {
   absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(testing::CurrentTestDir());
   ASSERT_TRUE(spill.ok()) << spill.status();
