@@ -14,7 +14,11 @@
 namespace idstitch {
 namespace {
 
-constexpr size_t kReadBytes = 1 << 18;
+// zlib reads straight into our buffer only for requests of at least twice
+// its own buffer; smaller ones are copied through it.
+constexpr size_t kZlibBuffer = 1 << 18;
+constexpr size_t kReadBytes = 1 << 20;
+static_assert(kReadBytes >= 2 * kZlibBuffer);
 
 gzFile AsGz(void* gz) { return static_cast<gzFile>(gz); }
 
@@ -61,7 +65,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     if (error == EACCES) return absl::PermissionDeniedError(message);
     return absl::NotFoundError(message);
   }
-  gzbuffer(gz, kReadBytes);
+  gzbuffer(gz, kZlibBuffer);
   std::unique_ptr<InputReader> reader(
       new InputReader(path, file_index, format, max_line_length, chunk_bytes, gz));
   if (format == InputFormat::kCsv) {
@@ -232,11 +236,14 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
       }
       if (overlong != std::string::npos) cut = overlong;
       chunk->first_line = next_line_;
-      chunk->data.assign(buffer_.data(), cut);
-      chunk->size = cut;
-      chunk->data.append(kChunkPadding, '\0');
       next_line_ += CountNewlines(buffer_.data(), cut);
-      buffer_.erase(0, cut);
+      // The buffer becomes the chunk and the chunk's old storage the buffer:
+      // only the bytes after the cut are copied, not the chunk.
+      chunk->data.swap(buffer_);
+      buffer_.assign(chunk->data, cut, std::string::npos);
+      chunk->data.resize(cut);
+      chunk->data.append(kChunkPadding, '\0');
+      chunk->size = cut;
       return true;
     }
     if (buffer_.empty() && eof_) {
