@@ -131,7 +131,8 @@ void RecordParser::SetField(FieldTarget target, std::string_view name, std::stri
       }
       return;
     case StandardField::kEvent:
-      record->event = absl::AsciiStrToLower(AsAbsl(trimmed));
+      record->event.assign(trimmed);  // in place: the record's buffer is reused
+      absl::AsciiStrToLower(&record->event);
       return;
     case StandardField::kIp:
       record->ip.assign(trimmed);
