@@ -59,7 +59,17 @@ void FieldIssue(std::string_view field, std::string reason, std::string message,
 RecordParser::RecordParser(const IdentifierTypeRegistry& types, const FieldMapping& mapping,
                            const IdentifierNormalizer& normalizer, size_t max_field_length)
     : types_(types), mapping_(mapping), normalizer_(normalizer),
-      max_field_length_(max_field_length) {}
+      max_field_length_(max_field_length), type_rank_(types.size()) {
+  std::vector<TypeId> by_order(types.size());
+  for (TypeId type = 0; type < types.size(); ++type) by_order[type] = type;
+  std::sort(by_order.begin(), by_order.end(), [&](TypeId x, TypeId y) {
+    return std::tie(types.spec(x).priority, types.spec(x).name) <
+           std::tie(types.spec(y).priority, types.spec(y).name);
+  });
+  for (size_t rank = 0; rank < by_order.size(); ++rank) {
+    type_rank_[by_order[rank]] = static_cast<uint8_t>(rank);
+  }
+}
 
 void RecordParser::ClearRecord(Record* record) const {
   record->record_id.clear();
@@ -149,12 +159,11 @@ void RecordParser::SetField(FieldTarget target, std::string_view name, std::stri
 }
 
 void RecordParser::Finish(Record* record, InputCounters* counters) const {
-  auto key = [&](const Identifier& id) {
-    const IdentifierTypeSpec& spec = types_.spec(id.type);
-    return std::tie(spec.priority, spec.name, id.value);
-  };
   std::sort(record->identifiers.begin(), record->identifiers.end(),
-            [&](const Identifier& x, const Identifier& y) { return key(x) < key(y); });
+            [&](const Identifier& x, const Identifier& y) {
+              const uint8_t rank_x = type_rank_[x.type], rank_y = type_rank_[y.type];
+              return rank_x != rank_y ? rank_x < rank_y : x.value < y.value;
+            });
   record->identifiers.erase(
       std::unique(record->identifiers.begin(), record->identifiers.end()),
       record->identifiers.end());

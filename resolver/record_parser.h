@@ -71,6 +71,9 @@ class RecordParser {
   const FieldMapping& mapping_;
   const IdentifierNormalizer& normalizer_;
   size_t max_field_length_;
+  // Each type's place in (priority, name) order: Record's identifier order
+  // without comparing type names per record.
+  std::vector<uint8_t> type_rank_;
 };
 
 }  // namespace idstitch

@@ -97,6 +97,21 @@ class RecordParserTest : public ::testing::Test {
   std::vector<InputIssue> issues_;
 };
 
+// Record order is (type priority, type name, value): types of equal priority
+// order by name, whatever their registration order.
+TEST_F(RecordParserTest, IdentifiersOrderByPriorityThenTypeNameThenValue) {
+  IdentifierTypeSpec zeta;
+  zeta.name = "zeta";
+  zeta.priority = 5;
+  IdentifierTypeSpec alpha = zeta;
+  alpha.name = "alpha";
+  ASSERT_TRUE(types_.Add(zeta).ok());  // registered first
+  ASSERT_TRUE(types_.Add(alpha).ok());
+  Init({{"alpha2", "alpha"}});
+  ASSERT_TRUE(Parse(R"({"zeta":"a","alpha":"y","alpha2":"x"})"));
+  EXPECT_EQ(Identifiers(), "alpha=x alpha=y zeta=a");
+}
+
 // --- ParseTimestamp -------------------------------------------------------
 
 TEST(RecordParserTimestampTest, AcceptsUnixSeconds) {
