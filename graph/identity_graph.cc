@@ -54,30 +54,36 @@ std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
   }
   tbb::parallel_sort(edges.begin(), edges.end());
   edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-  std::vector<uint64_t> node_type;
-  node_type.reserve(edges.size());
-  for (const auto& [node, neighbor] : edges) {
-    node_type.push_back((uint64_t{node} << 8) | dictionary.type(neighbor));
-  }
-  tbb::parallel_sort(node_type.begin(), node_type.end());
 
+  // Each node's distinct neighbors are one run of `edges`: count them per
+  // neighbor type, then look at the types in increasing order.
   std::vector<bool> quarantined(dictionary.size(), false);
-  for (size_t begin = 0; begin < node_type.size();) {
+  std::vector<uint32_t> per_type(types.size(), 0);
+  std::vector<TypeId> seen_types;
+  for (size_t begin = 0; begin < edges.size();) {
+    const NodeId node = edges[begin].first;
     size_t end = begin;
-    while (end < node_type.size() && node_type[end] == node_type[begin]) ++end;
-    NodeId node = static_cast<NodeId>(node_type[begin] >> 8);
-    TypeId neighbor_type = static_cast<TypeId>(node_type[begin] & 0xff);
-    uint32_t count = static_cast<uint32_t>(end - begin);
-    int cap = types.spec(neighbor_type).hub_cap;
-    // Only neighbors at least as trusted as the node make it a hub: a kiosk
-    // device with many emails is one, but an account with many churned
-    // cookies is a heavy user, whose extra cookies the per-identity limit
-    // refuses instead.
-    bool counts = types.spec(neighbor_type).priority <= types.spec(dictionary.type(node)).priority;
-    if (counts && cap > 0 && count > static_cast<uint32_t>(cap) && !quarantined[node]) {
-      quarantined[node] = true;
-      hubs->push_back({node, neighbor_type, count});
+    for (; end < edges.size() && edges[end].first == node; ++end) {
+      const TypeId neighbor_type = dictionary.type(edges[end].second);
+      if (per_type[neighbor_type]++ == 0) seen_types.push_back(neighbor_type);
     }
+    std::sort(seen_types.begin(), seen_types.end());
+    for (TypeId neighbor_type : seen_types) {
+      const uint32_t count = per_type[neighbor_type];
+      per_type[neighbor_type] = 0;
+      int cap = types.spec(neighbor_type).hub_cap;
+      // Only neighbors at least as trusted as the node make it a hub: a kiosk
+      // device with many emails is one, but an account with many churned
+      // cookies is a heavy user, whose extra cookies the per-identity limit
+      // refuses instead.
+      bool counts =
+          types.spec(neighbor_type).priority <= types.spec(dictionary.type(node)).priority;
+      if (counts && cap > 0 && count > static_cast<uint32_t>(cap) && !quarantined[node]) {
+        quarantined[node] = true;
+        hubs->push_back({node, neighbor_type, count});
+      }
+    }
+    seen_types.clear();
     begin = end;
   }
   std::sort(hubs->begin(), hubs->end(), [&](const Hub& x, const Hub& y) {
@@ -209,7 +215,15 @@ IdentityGraphResult BuildIdentityGraph(const IdentifierDictionary& dictionary,
 
   LimitCounter limits(dictionary, types);
   result.outcomes.reserve(links.size());
-  for (const Link& link : links) {
+  // Links are in canonical (hash) order, so their ends are random nodes: the
+  // parents of links a few ahead are fetched while this one is decided.
+  constexpr size_t kPrefetchAhead = 8;
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (i + kPrefetchAhead < links.size()) {
+      result.components.Prefetch(links[i + kPrefetchAhead].a);
+      result.components.Prefetch(links[i + kPrefetchAhead].b);
+    }
+    const Link& link = links[i];
     if (result.quarantined[link.a] || result.quarantined[link.b]) {
       ++result.links_skipped_hub;
       result.outcomes.push_back(LinkOutcome::kHub);

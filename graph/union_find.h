@@ -33,6 +33,10 @@ class UnionFind {
   NodeId Union(NodeId a, NodeId b);
   bool Connected(NodeId a, NodeId b) { return Find(a) == Find(b); }
 
+  // Hints that Find(node) comes soon (callers walking edges in an order
+  // unrelated to node ids overlap the parent array's cache misses).
+  void Prefetch(NodeId node) const { __builtin_prefetch(parent_.data() + node); }
+
   uint32_t set_size(NodeId node) { return size_[Find(node)]; }
   size_t size() const { return parent_.size(); }
   size_t num_sets() const { return num_sets_; }
