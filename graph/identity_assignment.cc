@@ -22,17 +22,7 @@ constexpr uint64_t kIdentityIdSeed = 0x6964737469746368ULL;  // "idstitch"
 class MemberOrder {
  public:
   MemberOrder(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types)
-      : dictionary_(dictionary), rank_(types.size()) {
-    std::vector<TypeId> by_order(types.size());
-    for (TypeId type = 0; type < types.size(); ++type) by_order[type] = type;
-    std::sort(by_order.begin(), by_order.end(), [&](TypeId x, TypeId y) {
-      return std::tie(types.spec(x).priority, types.spec(x).name) <
-             std::tie(types.spec(y).priority, types.spec(y).name);
-    });
-    for (size_t rank = 0; rank < by_order.size(); ++rank) {
-      rank_[by_order[rank]] = static_cast<uint8_t>(rank);
-    }
-  }
+      : dictionary_(dictionary), rank_(types.OrderRanks()) {}
   bool operator()(NodeId x, NodeId y) const {
     const uint8_t rank_x = rank_[dictionary_.type(x)];
     const uint8_t rank_y = rank_[dictionary_.type(y)];

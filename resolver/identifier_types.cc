@@ -1,6 +1,9 @@
 #include "resolver/absl_compat.h"
 #include "resolver/identifier_types.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -57,6 +60,19 @@ std::optional<TypeId> IdentifierTypeRegistry::Find(std::string_view name) const 
     if (specs_[i].name == name) return static_cast<TypeId>(i);
   }
   return std::nullopt;
+}
+
+std::vector<uint8_t> IdentifierTypeRegistry::OrderRanks() const {
+  std::vector<TypeId> by_order(specs_.size());
+  for (TypeId type = 0; type < specs_.size(); ++type) by_order[type] = type;
+  std::sort(by_order.begin(), by_order.end(), [&](TypeId x, TypeId y) {
+    return std::tie(specs_[x].priority, specs_[x].name) < std::tie(specs_[y].priority, specs_[y].name);
+  });
+  std::vector<uint8_t> ranks(specs_.size());
+  for (size_t rank = 0; rank < by_order.size(); ++rank) {
+    ranks[by_order[rank]] = static_cast<uint8_t>(rank);
+  }
+  return ranks;
 }
 
 absl::StatusOr<NormalizerKind> ParseNormalizerKind(std::string_view name) {

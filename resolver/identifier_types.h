@@ -49,6 +49,10 @@ class IdentifierTypeRegistry {
   IdentifierTypeSpec& mutable_spec(TypeId type) { return specs_[type]; }
   size_t size() const { return specs_.size(); }
 
+  // Each type's place (0, 1, ...) in (priority, name) order, by TypeId: the
+  // order of identifiers within a record and an identity is (rank, value).
+  std::vector<uint8_t> OrderRanks() const;
+
  private:
   std::vector<IdentifierTypeSpec> specs_;
 };

@@ -59,17 +59,7 @@ void FieldIssue(std::string_view field, std::string reason, std::string message,
 RecordParser::RecordParser(const IdentifierTypeRegistry& types, const FieldMapping& mapping,
                            const IdentifierNormalizer& normalizer, size_t max_field_length)
     : types_(types), mapping_(mapping), normalizer_(normalizer),
-      max_field_length_(max_field_length), type_rank_(types.size()) {
-  std::vector<TypeId> by_order(types.size());
-  for (TypeId type = 0; type < types.size(); ++type) by_order[type] = type;
-  std::sort(by_order.begin(), by_order.end(), [&](TypeId x, TypeId y) {
-    return std::tie(types.spec(x).priority, types.spec(x).name) <
-           std::tie(types.spec(y).priority, types.spec(y).name);
-  });
-  for (size_t rank = 0; rank < by_order.size(); ++rank) {
-    type_rank_[by_order[rank]] = static_cast<uint8_t>(rank);
-  }
-}
+      max_field_length_(max_field_length), type_rank_(types.OrderRanks()) {}
 
 void RecordParser::ClearRecord(Record* record) const {
   record->record_id.clear();
