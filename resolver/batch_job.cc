@@ -3,8 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <system_error>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,6 +10,7 @@
 #include "graph/identity_graph.h"
 #include "matchers/matcher.h"
 #include "resolver/atomic_file.h"
+#include "resolver/background_sync.h"
 #include "resolver/ingest.h"
 #include "resolver/output_writers.h"
 #include "resolver/previous_run.h"
@@ -148,17 +147,21 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   ASSIGN_OR_RETURN(auto assignments, AtomicFile::Create(path("assignments.csv")));
   ASSIGN_OR_RETURN(auto identities, AtomicFile::Create(path("identities.jsonl")));
   ASSIGN_OR_RETURN(auto changes, AtomicFile::Create(path("changes.jsonl")));
+  // Declared after the files: destroyed (joining its threads) before them.
+  BackgroundSync syncs;
   std::unique_ptr<AtomicFile> links;
   if (options.write_links) {
     ASSIGN_OR_RETURN(links, AtomicFile::Create(path("links.csv")));
     WriteLinks(ingest.dictionary, options.types, ingest.links, ingest.link_seen, graph,
                impl_->matcher_names,
                &probabilistic.explanations, *links);
+    syncs.Start(links.get());
   }
   std::unique_ptr<AtomicFile> model;
   if (probabilistic.model.has_value()) {
     ASSIGN_OR_RETURN(model, AtomicFile::Create(path("attribute_model.json")));
     model->Append(probabilistic.model->ToJson());
+    syncs.Start(model.get());
   }
   // The record-level files (assignments, then identities, which needs the
   // activity read back from the spill) and the identifier-level ones touch
@@ -173,10 +176,14 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
         WriteIdentities(ingest.dictionary, options.types, assignment, *activity_or,
                         ingest.event_names, *identities);
       }
+      syncs.Start(assignments.get());
+      syncs.Start(identities.get());
     });
     writers.run([&] {
       WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
       WriteChanges(assignment.changes, *changes);
+      syncs.Start(identity_map.get());
+      syncs.Start(changes.get());
     });
     writers.wait();
   });
@@ -204,28 +211,15 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   report->Append(summary.report_json);
 
   // Commit only once everything is written; the report goes last so that its
-  // presence means the rest of the run's files are in place. The files are
-  // synced side by side first (one thread each: fsync blocks, it does not
-  // compute), then renamed in order.
-  std::vector<AtomicFile*> files;
+  // presence means the rest of the run's files are in place. Each file was
+  // synced in the background as soon as it was written; renames wait for all.
+  syncs.Start(rejects.get());
+  syncs.Start(report.get());
+  RETURN_IF_ERROR(syncs.Wait());
   for (AtomicFile* file : {identity_map.get(), assignments.get(), identities.get(),
                            changes.get(), links.get(), model.get(), rejects.get(), report.get()}) {
-    if (file != nullptr) files.push_back(file);
+    if (file != nullptr) RETURN_IF_ERROR(file->Commit());
   }
-  std::vector<absl::Status> synced(files.size());
-  {
-    std::vector<std::thread> syncers;
-    for (size_t i = 0; i < files.size(); ++i) {
-      try {
-        syncers.emplace_back([&, i] { synced[i] = files[i]->Sync(); });
-      } catch (const std::system_error&) {
-        synced[i] = files[i]->Sync();  // no thread to spare: sync it here
-      }
-    }
-    for (std::thread& syncer : syncers) syncer.join();
-  }
-  for (const absl::Status& status : synced) RETURN_IF_ERROR(status);
-  for (AtomicFile* file : files) RETURN_IF_ERROR(file->Commit());
   return summary;
 }
 
