@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Compares two idstitch builds on the same generated file, interleaving their
+# runs (A B A B ...) so that the machine's drift hits both alike, and prints
+# the median wall time and per-stage seconds of each. Used to judge every
+# speed change in the README: two separate runs minutes apart are not
+# comparable on a shared VM.
+#   bench/ab_compare.sh BIN_A BIN_B [PEOPLE] [REPS] [THREADS]
+#     defaults: 100000 people (~1M events), 5 repetitions, 2 threads;
+#     deterministic matchers (--no-colocation), as issue 5 measures.
+set -euo pipefail
+[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [PEOPLE] [REPS] [THREADS]" >&2; exit 2; }
+bin_a=$(realpath "$1"); bin_b=$(realpath "$2")
+people=${3:-100000}; reps=${4:-5}; threads=${5:-2}
+for bin in "$bin_a" "$bin_b"; do
+  [ -x "$bin" ] || { echo "$bin: not an executable" >&2; exit 2; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin_a" gen --people "$people" --seed 7 --out "$work/data" --quiet
+: > "$work/rows"
+for rep in $(seq "$reps"); do
+  for label in A B; do
+    bin=$bin_a; [ "$label" = B ] && bin=$bin_b
+    rm -rf "$work/out-$label"
+    /usr/bin/time -f '%e' -o "$work/time" "$bin" resolve "$work/data/events.jsonl" \
+      --out "$work/out-$label" --threads "$threads" --quiet --no-colocation
+    python3 -c '
+import json, sys
+t = json.load(open(sys.argv[3]))["timing_seconds"]
+print(sys.argv[1], sys.argv[2], *(t.get(s, 0.0) for s in
+      ("read_parse_match", "graph", "assign_ids", "write", "total")))' \
+      "$label" "$(cat "$work/time")" "$work/out-$label/report.json" >> "$work/rows"
+  done
+done
+for file in identity_map.csv assignments.csv identities.jsonl changes.jsonl; do
+  cmp -s "$work/out-A/$file" "$work/out-B/$file" || echo "note: A and B wrote different $file" >&2
+done
+python3 - "$work/rows" "$bin_a" "$bin_b" "$people" "$threads" "$reps" <<'PY'
+import statistics, sys
+rows, bin_a, bin_b, people, threads, reps = sys.argv[1:]
+runs = {'A': [], 'B': []}
+for line in open(rows):
+    label, *values = line.split()
+    runs[label].append([float(v) for v in values])
+print(f'{people} people, {threads} threads, medians of {reps} interleaved runs')
+print('| build | wall s | read+parse+match | graph | assign | write | stages total |')
+print('|---|---|---|---|---|---|---|')
+medians = {}
+for label, path in (('A', bin_a), ('B', bin_b)):
+    medians[label] = [statistics.median(column) for column in zip(*runs[label])]
+    print(f'| {label}: {path} | ' + ' | '.join('%.3f' % m for m in medians[label]) + ' |')
+print('B/A wall: %.3f' % (medians['B'][0] / medians['A'][0]))
+PY
