@@ -19,6 +19,7 @@
 #include "resolver/csv.h"
 #include "resolver/input_reader.h"
 #include "resolver/json_escape.h"
+#include "resolver/link_aggregator.h"
 #include "resolver/record_parser.h"
 #include "resolver/status_macros.h"
 
@@ -195,6 +196,9 @@ class ChunkParser {
   TypeId record_type_;
 };
 
+// How far ahead the serial stage prefetches table slots.
+constexpr size_t kPrefetchAhead = 8;
+
 // The first serial, in-order stage: interning and link aggregation.
 class Absorber {
  public:
@@ -214,9 +218,8 @@ class Absorber {
           result_.counters.records_rejected, " records rejected, reaching --max-errors ",
           options_.max_errors, "; nothing was written"));
     }
-    // Slots are fetched a few identifiers ahead: the table is bigger than
-    // the cache, and this stage is serial.
-    constexpr size_t kPrefetchAhead = 8;
+    // Slots are fetched a few identifiers (and links) ahead: the tables are
+    // bigger than the cache, and this stage is serial.
     const std::vector<uint64_t>& hashes = work.hashes;
     for (size_t i = 0; i < std::min(kPrefetchAhead, hashes.size()); ++i) {
       result_.dictionary.Prefetch(hashes[i]);
@@ -233,36 +236,44 @@ class Absorber {
     }
     work.node_offsets.push_back(work.nodes.size());
     for (size_t matcher = 0; matcher < work.links.size(); ++matcher) {
-      result_.record_links_by_matcher[matcher] += work.links[matcher].size();
-      for (const RecordLink& link : work.links[matcher]) {
-        size_t base = work.node_offsets[link.record_index];
-        AddLink(work.nodes[base + link.from_slot], work.nodes[base + link.to_slot],
-                static_cast<uint8_t>(matcher), work.records[link.record_index].ts);
+      const std::vector<RecordLink>& links = work.links[matcher];
+      result_.record_links_by_matcher[matcher] += links.size();
+      auto ends = [&](const RecordLink& link) {
+        const size_t base = work.node_offsets[link.record_index];
+        return std::pair(work.nodes[base + link.from_slot], work.nodes[base + link.to_slot]);
+      };
+      for (size_t i = 0; i < links.size(); ++i) {
+        if (i + kPrefetchAhead < links.size()) {
+          const auto [x, y] = ends(links[i + kPrefetchAhead]);
+          aggregator_.Prefetch(x, y);
+        }
+        const auto [x, y] = ends(links[i]);
+        AddLink(x, y, static_cast<uint8_t>(matcher), work.records[links[i].record_index].ts);
       }
     }
     return absl::OkStatus();
   }
 
+  // The aggregated links, once absorbing is over.
+  std::vector<Link> TakeLinks() { return std::move(aggregator_.links()); }
+
  private:
   void AddLink(NodeId x, NodeId y, uint8_t matcher, int64_t ts) {
     if (x == y) return;
-    NodeId a = std::min(x, y), b = std::max(x, y);
-    uint64_t key = (uint64_t{a} << 32) | b;
-    auto [it, added] = link_index_.emplace(std::make_pair(key, matcher), result_.links.size());
-    if (added) {
-      const Matcher& m = *matchers_[matcher];
-      result_.links.push_back({a, b, matcher, m.kind(), m.score(), 0});
-      if (options_.write_links) result_.link_seen.emplace_back();
+    const Matcher& m = *matchers_[matcher];
+    const uint32_t index = aggregator_.Add(x, y, matcher, m.kind(), m.score());
+    ++aggregator_.links()[index].evidence;
+    if (options_.write_links) {
+      if (index == result_.link_seen.size()) result_.link_seen.emplace_back();
+      result_.link_seen[index].Add(ts);
     }
-    ++result_.links[it->second].evidence;
-    if (options_.write_links) result_.link_seen[it->second].Add(ts);
   }
 
   const ResolverOptions& options_;
   const std::vector<std::unique_ptr<Matcher>>& matchers_;
   IngestResult& result_;
   IssueSink& issues_;
-  absl::flat_hash_map<std::pair<uint64_t, uint8_t>, uint32_t> link_index_;
+  LinkAggregator aggregator_;
 };
 
 // The second serial, in-order stage, overlapping the first on the next
@@ -439,6 +450,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   RETURN_IF_ERROR(read_status);
   RETURN_IF_ERROR(absorb_status);
   RETURN_IF_ERROR(result.spill->FinishWriting());
+  result.links = absorber.TakeLinks();
   result.bytes_read = bytes_before_file;
   progress.Finish("read", result.counters.records_read, result.bytes_read);
   return result;
