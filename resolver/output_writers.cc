@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
 #include "resolver/json_escape.h"
@@ -30,7 +31,10 @@ void AppendTimestampField(std::string_view key, int64_t ts, std::string* out) {
   if (ts == kNoTimestamp) {
     out->append("null");
   } else {
-    AppendJsonString(FormatTimestamp(ts), out);
+    // A timestamp needs no JSON escaping.
+    out->push_back('"');
+    AppendTimestamp(ts, out);
+    out->push_back('"');
   }
 }
 
@@ -222,7 +226,7 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
     }
     line->append("]},\"records\":");
     absl::StrAppend(line, activity.records[index], ",\"events\":{");
-    std::vector<std::pair<std::string_view, uint64_t>> by_name;
+    absl::InlinedVector<std::pair<std::string_view, uint64_t>, 16> by_name;
     for (size_t e = events_begin[index]; e < events_begin[index + 1]; ++e) {
       // Records without an event count in "records" only.
       std::string_view name = event_names[activity.event_counts[e].first & 0xffff];

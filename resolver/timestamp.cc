@@ -116,14 +116,21 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_seconds) {
 }
 
 std::string FormatTimestamp(int64_t unix_seconds) {
-  if (unix_seconds == kNoTimestamp) return "";
+  std::string text;
+  AppendTimestamp(unix_seconds, &text);
+  return text;
+}
+
+void AppendTimestamp(int64_t unix_seconds, std::string* text) {
+  if (unix_seconds == kNoTimestamp) return;
   // Years 1000-9999 by hand (the output stage formats two per identity);
   // Abseil for the rest (it does not pad years to four digits).
   constexpr int64_t kFirst = -30610224000;  // 1000-01-01T00:00:00Z
   constexpr int64_t kEnd = 253402300800;    // 10000-01-01T00:00:00Z
   if (unix_seconds < kFirst || unix_seconds >= kEnd) {
-    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
-                            absl::UTCTimeZone());
+    text->append(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
+                                  absl::UTCTimeZone()));
+    return;
   }
   int64_t days = unix_seconds / kSecondsPerDay;
   int64_t second_of_day = unix_seconds % kSecondsPerDay;
@@ -158,7 +165,7 @@ std::string FormatTimestamp(int64_t unix_seconds) {
   out[16] = ':';
   put(17, second_of_day % 60, 2);
   out[19] = 'Z';
-  return std::string(out, 20);
+  text->append(out, 20);
 }
 
 }  // namespace idstitch

@@ -20,6 +20,9 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_seconds);
 
 // ISO-8601 UTC ("2026-02-17T14:32:33Z"); "" for kNoTimestamp.
 std::string FormatTimestamp(int64_t unix_seconds);
+// The same appended to `out`, without a temporary string (writers format two
+// per identity).
+void AppendTimestamp(int64_t unix_seconds, std::string* out);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day 1-31).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
