@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_format.h"
 #include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
 
@@ -201,7 +200,13 @@ uint64_t IdentityIdHash(std::string_view type_name, std::string_view value, uint
   return XXH3_64bits_withSeed(key.data(), key.size(), kIdentityIdSeed + salt);
 }
 
-std::string FormatIdentityId(uint64_t hash) { return absl::StrFormat("id-%016x", hash); }
+std::string FormatIdentityId(uint64_t hash) {
+  // "id-%016x" by hand: a fresh run formats one per identity.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "id-0000000000000000";
+  for (size_t at = id.size(); at > 3; hash >>= 4) id[--at] = kHex[hash & 0xf];
+  return id;
+}
 
 std::string DeriveIdentityId(std::string_view type_name, std::string_view value,
                              uint32_t salt) {

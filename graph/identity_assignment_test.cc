@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "graph/identifier_dictionary.h"
 #include "graph/union_find.h"
 #include "resolver/identifier_types.h"
@@ -172,6 +173,16 @@ TEST(IdentityAssignmentTest, DeriveIdentityIdIsPinned) {
   EXPECT_EQ(DeriveIdentityId("account_id", "u-1001"), "id-e88d8afde0bf7685");
   EXPECT_EQ(DeriveIdentityId("email", "a@example.com", 1),
             "id-6213dc63ebf69b6e");
+}
+
+TEST(IdentityAssignmentTest, FormatIdentityIdIsFixedWidthLowercaseHex) {
+  EXPECT_EQ(FormatIdentityId(0), "id-0000000000000000");
+  EXPECT_EQ(FormatIdentityId(UINT64_MAX), "id-ffffffffffffffff");
+  std::mt19937_64 rng(17);
+  for (int i = 0; i < 10000; ++i) {
+    const uint64_t hash = rng() >> (rng() % 64);
+    ASSERT_EQ(FormatIdentityId(hash), absl::StrFormat("id-%016x", hash)) << hash;
+  }
 }
 
 TEST(IdentityAssignmentTest, DeriveIdentityIdFormatAndInputs) {
