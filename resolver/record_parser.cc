@@ -209,6 +209,14 @@ bool RecordParser::ParseObject(simdjson::dom::object object, Record* record,
           ++counters->ignored_fields[std::string(key)];
           continue;
         }
+        // Unix seconds as a JSON integer: taken as is, not printed and parsed
+        // back (the same value; a limit under 20 bytes still goes the long way
+        // so that field_too_long is reported as for any field).
+        if (target.field == StandardField::kTimestamp &&
+            value.type() == simdjson::dom::element_type::INT64 && max_field_length_ >= 20) {
+          record->ts = value.get_int64().value_unsafe();
+          continue;
+        }
         if (!NumberText(value, target.field == StandardField::kTimestamp, &number_text)) {
           FieldIssue(key, "wrong_type", "expected a string or an integer, got a fraction",
                      issues);

@@ -112,6 +112,24 @@ TEST_F(RecordParserTest, IdentifiersOrderByPriorityThenTypeNameThenValue) {
   EXPECT_EQ(Identifiers(), "alpha=x alpha=y zeta=a");
 }
 
+TEST_F(RecordParserTest, NumericTimestampsAreUnixSeconds) {
+  ASSERT_TRUE(Parse(R"({"ts":1771338753,"email":"a@example.com"})"));
+  EXPECT_EQ(record_.ts, kSampleSeconds);
+  EXPECT_THAT(IssueKeys(), IsEmpty());
+  ASSERT_TRUE(Parse(R"({"ts":-86400,"email":"a@example.com"})"));
+  EXPECT_EQ(record_.ts, -86400);
+  ASSERT_TRUE(Parse(R"({"ts":1771338753.9,"email":"a@example.com"})"));  // truncated
+  EXPECT_EQ(record_.ts, kSampleSeconds);
+  ASSERT_TRUE(Parse(R"({"ts":18446744073709551615,"email":"a@example.com"})"));
+  EXPECT_EQ(record_.ts, kNoTimestamp);
+  EXPECT_THAT(IssueKeys(), ElementsAre("bad_timestamp@ts"));
+  // Under a field limit shorter than the number, it is too long like any field.
+  Init({}, /*max_field_length=*/5);
+  ASSERT_TRUE(Parse(R"({"ts":1771338753,"account_id":"A1"})"));
+  EXPECT_EQ(record_.ts, kNoTimestamp);
+  EXPECT_THAT(IssueKeys(), ElementsAre("field_too_long@ts"));
+}
+
 // --- ParseTimestamp -------------------------------------------------------
 
 TEST(RecordParserTimestampTest, AcceptsUnixSeconds) {
