@@ -246,31 +246,30 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
 }
 
 void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out) {
-  std::string line;
-  for (const IdentityChange& change : changes) {
-    line = "{\"change\":";
+  WriteInOrder(changes.size(), out, [&](size_t index, std::string* line) {
+    const IdentityChange& change = changes[index];
+    line->append("{\"change\":");
     switch (change.kind) {
-      case ChangeKind::kNew: line += "\"new\""; break;
-      case ChangeKind::kMerged: line += "\"merged\""; break;
-      case ChangeKind::kSplit: line += "\"split\""; break;
+      case ChangeKind::kNew: line->append("\"new\""); break;
+      case ChangeKind::kMerged: line->append("\"merged\""); break;
+      case ChangeKind::kSplit: line->append("\"split\""); break;
     }
-    line += ",\"identity_id\":";
-    AppendJsonString(change.identity_id, &line);
+    line->append(",\"identity_id\":");
+    AppendJsonString(change.identity_id, line);
     if (change.kind != ChangeKind::kNew) {
-      line += change.kind == ChangeKind::kMerged ? ",\"merged\":[" : ",\"into\":[";
+      line->append(change.kind == ChangeKind::kMerged ? ",\"merged\":[" : ",\"into\":[");
       for (size_t i = 0; i < change.others.size(); ++i) {
-        if (i) line.push_back(',');
-        AppendJsonString(change.others[i], &line);
+        if (i) line->push_back(',');
+        AppendJsonString(change.others[i], line);
       }
-      line.push_back(']');
+      line->push_back(']');
     }
     if (change.kind == ChangeKind::kSplit) {
-      line += ",\"kept_by\":";
-      AppendJsonString(change.kept_by, &line);
+      line->append(",\"kept_by\":");
+      AppendJsonString(change.kept_by, line);
     }
-    line += "}\n";
-    out.Append(line);
-  }
+    line->append("}\n");
+  });
 }
 
 void WriteLinks(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
