@@ -161,7 +161,7 @@ absl::StatusOr<bool> InputReader::ReadCsvHeader() {
 
 size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
   // No row inside [0, cut) is longer than cut: with the default limits (1 MiB
-  // rows, 1 MiB chunks) this skips a serial pass over every line.
+  // rows, 256 KiB chunks) this skips a serial pass over every line.
   if (cut <= max_line_length_) return std::string::npos;
   if (format_ == InputFormat::kJsonl) {
     // memchr from newline to newline: this runs in the pipeline's serial stage.
