@@ -50,9 +50,4 @@ void LinkAggregator::Grow() {
   mask_ = mask;
 }
 
-size_t LinkAggregator::MemoryBytes() const {
-  return slots_.capacity() * sizeof(Slot) + links_.capacity() * sizeof(Link) +
-         next_same_pair_.capacity() * sizeof(uint32_t);
-}
-
 }  // namespace idstitch

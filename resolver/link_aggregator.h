@@ -22,7 +22,7 @@ class LinkAggregator {
   LinkAggregator();
 
   // The link (x, y, matcher), added with `kind`/`score` if new; its index in
-  // links(). REQUIRES: x != y.
+  // links() (== links().size() before the call when new). REQUIRES: x != y.
   uint32_t Add(NodeId x, NodeId y, uint8_t matcher, LinkKind kind, float score);
 
   void Prefetch(NodeId x, NodeId y) const {
@@ -30,7 +30,6 @@ class LinkAggregator {
   }
 
   std::vector<Link>& links() { return links_; }
-  size_t MemoryBytes() const;
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "resolver/absl_compat.h"
+#include "resolver/link_aggregator.h"
 #include "resolver/status_macros.h"
 
 namespace idstitch {
@@ -13,40 +14,44 @@ namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
 
-using LinkKey = std::tuple<NodeId, NodeId, uint8_t>;
-
-// Aggregates pair links onto identifier pairs: several profiles (or one
-// profile pair seen twice) may join the same two identifiers.
-class LinkAggregator {
+// Aggregates pair links onto identifier pairs (several profiles, or one
+// profile pair seen twice, may join the same two identifiers): one link per
+// (a, b, matcher) from the shared LinkAggregator, keeping the best score.
+class ScoredLinks {
  public:
   // Returns true if this (a, b, matcher) is new or beat the previous score,
   // i.e. the caller's explanation should replace the stored one.
   bool Add(NodeId x, NodeId y, uint8_t matcher, double score, int64_t first_seen,
-           int64_t last_seen, ProbabilisticResult& result) {
-    NodeId a = std::min(x, y), b = std::max(x, y);
-    auto [it, added] = index_.emplace(LinkKey{a, b, matcher}, result.links.size());
+           int64_t last_seen) {
+    const uint32_t index =
+        links_.Add(x, y, matcher, LinkKind::kProbabilistic, static_cast<float>(score));
+    const bool added = index == best_score_.size();
     if (added) {
-      result.links.push_back({a, b, matcher, LinkKind::kProbabilistic, static_cast<float>(score),
-                              0});
-      result.link_seen.emplace_back();
       best_score_.push_back(score);
+      seen_.emplace_back();
     }
-    Link& link = result.links[it->second];
+    Link& link = links_.links()[index];
     ++link.evidence;
-    result.link_seen[it->second].Add(first_seen);
-    result.link_seen[it->second].Add(last_seen);
+    seen_[index].Add(first_seen);
+    seen_[index].Add(last_seen);
     // Compared in double: the float in Link would let a lower score win.
-    bool better = added || score > best_score_[it->second];
+    const bool better = added || score > best_score_[index];
     if (better) {
-      best_score_[it->second] = score;
+      best_score_[index] = score;
       link.score = static_cast<float>(score);
     }
     return better;
   }
 
+  void MoveTo(ProbabilisticResult& result) {
+    result.links = std::move(links_.links());
+    result.link_seen = std::move(seen_);
+  }
+
  private:
-  absl::flat_hash_map<LinkKey, size_t> index_;
-  std::vector<double> best_score_;  // parallel to result.links
+  LinkAggregator links_;
+  std::vector<double> best_score_;  // parallel to the links
+  std::vector<LinkSeen> seen_;
 };
 
 std::string ExplainAttributes(const AttributeModel& model, const AttributeLink& link) {
@@ -101,7 +106,7 @@ void CanonicalProfiles(const ProbabilisticInputs& inputs, std::vector<AttributeP
 
 absl::Status RunAttributeMatcher(const ProbabilisticOptions& options,
                                  const ProbabilisticInputs& inputs, uint8_t matcher,
-                                 LinkAggregator& aggregator, ProbabilisticResult& result) {
+                                 ScoredLinks& aggregator, ProbabilisticResult& result) {
   if (inputs.profiles.size() < 2) return absl::OkStatus();
   std::vector<AttributeProfile> profiles;
   std::vector<NodeId> anchors;
@@ -123,8 +128,7 @@ absl::Status RunAttributeMatcher(const ProbabilisticOptions& options,
     NodeId a = anchors[link.a];
     NodeId b = anchors[link.b];
     if (a == b) continue;  // two profiles of one identifier
-    if (aggregator.Add(a, b, matcher, link.match_probability, kNoTimestamp, kNoTimestamp,
-                       result)) {
+    if (aggregator.Add(a, b, matcher, link.match_probability, kNoTimestamp, kNoTimestamp)) {
       result.explanations[{std::min(a, b), std::max(a, b), matcher}] =
           ExplainAttributes(*result.model, link);
     }
@@ -133,7 +137,7 @@ absl::Status RunAttributeMatcher(const ProbabilisticOptions& options,
 }
 
 absl::Status RunColocation(const ProbabilisticOptions& options, const ProbabilisticInputs& inputs,
-                           uint8_t matcher, LinkAggregator& aggregator,
+                           uint8_t matcher, ScoredLinks& aggregator,
                            ProbabilisticResult& result) {
   if (inputs.sightings.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<ColocationLink> links,
@@ -141,8 +145,7 @@ absl::Status RunColocation(const ProbabilisticOptions& options, const Probabilis
                                    options.colocation_options, &result.colocation));
   result.colocation_pair_links = links.size();
   for (const ColocationLink& link : links) {
-    if (aggregator.Add(link.a, link.b, matcher, link.score, link.first_seen, link.last_seen,
-                       result)) {
+    if (aggregator.Add(link.a, link.b, matcher, link.score, link.first_seen, link.last_seen)) {
       result.explanations[{std::min(link.a, link.b), std::max(link.a, link.b), matcher}] =
           ExplainColocation(link);
     }
@@ -219,28 +222,15 @@ absl::StatusOr<ProbabilisticResult> RunProbabilisticMatchers(
     const ProbabilisticOptions& options, const ProbabilisticInputs& inputs,
     uint8_t attribute_matcher, uint8_t colocation_matcher) {
   ProbabilisticResult result;
-  LinkAggregator aggregator;
+  ScoredLinks aggregator;
   if (options.attribute_matching) {
     RETURN_IF_ERROR(RunAttributeMatcher(options, inputs, attribute_matcher, aggregator, result));
   }
   if (options.colocation) {
     RETURN_IF_ERROR(RunColocation(options, inputs, colocation_matcher, aggregator, result));
   }
-  std::vector<uint32_t> order(result.links.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t i, uint32_t j) {
-    const Link& x = result.links[i];
-    const Link& y = result.links[j];
-    return std::tie(x.a, x.b, x.matcher) < std::tie(y.a, y.b, y.matcher);
-  });
-  std::vector<Link> links(order.size());
-  std::vector<LinkSeen> seen(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    links[i] = result.links[order[i]];
-    seen[i] = result.link_seen[order[i]];
-  }
-  result.links = std::move(links);
-  result.link_seen = std::move(seen);
+  // In order of first appearance; the identity graph orders them canonically.
+  aggregator.MoveTo(result);
   return result;
 }
 

@@ -79,7 +79,7 @@ struct ProbabilisticInputs {
 };
 
 struct ProbabilisticResult {
-  std::vector<Link> links;  // aggregated per (a, b, matcher), a < b
+  std::vector<Link> links;  // aggregated per (a, b, matcher), a < b, first appearance first
   std::vector<LinkSeen> link_seen;  // parallel to links
   // Why each link was made, keyed by (a, b, matcher): shown in links.csv.
   absl::flat_hash_map<std::tuple<NodeId, NodeId, uint8_t>, std::string> explanations;
