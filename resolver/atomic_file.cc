@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "resolver/write_fully.h"
 
 namespace idstitch {
 
@@ -39,17 +40,10 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::WriteAll(std::string_view text) {
-  while (!write_failed_ && !text.empty()) {
-    ssize_t n = write(fd_, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      write_failed_ = true;
-      write_errno_ = n < 0 ? errno : ENOSPC;
-      return;
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-    AfterWrite(static_cast<size_t>(n));
-  }
+  if (write_failed_ || text.empty()) return;
+  write_errno_ = WriteFully(fd_, text);
+  write_failed_ = write_errno_ != 0;
+  if (!write_failed_) AfterWrite(text.size());
 }
 
 void AtomicFile::AppendPieces(const std::vector<std::string>& pieces) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "resolver/absl_compat.h"
+#include "resolver/write_fully.h"
 
 namespace idstitch {
 namespace {
@@ -59,16 +60,9 @@ void RecordSpill::Write(std::string_view record_id, int64_t ts, uint16_t event,
 }
 
 void RecordSpill::FlushWrites() {
-  size_t written = 0;
-  while (!write_failed_ && written < buffer_.size()) {
-    ssize_t n = write(fd_, buffer_.data() + written, buffer_.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      write_failed_ = true;
-      write_errno_ = n < 0 ? errno : ENOSPC;
-      break;
-    }
-    written += static_cast<size_t>(n);
+  if (!write_failed_) {
+    write_errno_ = WriteFully(fd_, buffer_);
+    write_failed_ = write_errno_ != 0;
   }
   buffer_.clear();
 }
