@@ -30,6 +30,18 @@ constexpr std::string_view kGooglemailDomain = "googlemail.com";
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// `from` lowercased into `to`, in one pass over the bytes and branch-free so
+// the compiler vectorizes it: absl's AsciiStrToLower after a copy was ~5% of a
+// resolve run's CPU (perf, 1M events).
+void AssignLowercase(std::string_view from, std::string* to) {
+  to->resize(from.size());
+  char* out = to->data();
+  for (size_t i = 0; i < from.size(); ++i) {
+    const char c = from[i];
+    out[i] = static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26 ? 0x20 : 0));
+  }
+}
+
 
 bool HasAsciiWhitespace(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -211,8 +223,7 @@ NormalizeOutcome IdentifierNormalizer::Normalize(NormalizerKind kind,
   // The raw check comes first so that junk like "NULL" in a phone column is
   // reported as blocked (a data-quality fact) rather than invalid.
   if (trimmed.size() <= impl_->max_blocked_value_size) {
-    out->assign(trimmed.data(), trimmed.size());
-    absl::AsciiStrToLower(out);
+    AssignLowercase(trimmed, out);
     if (impl_->IsBlockedValue(*out)) return NormalizeOutcome::kBlocked;
   }
 
@@ -258,8 +269,7 @@ NormalizeOutcome IdentifierNormalizer::Impl::NormalizeValue(
       break;
   }
   // The remaining kinds all start from the lowercased value.
-  out->assign(trimmed.data(), trimmed.size());
-  absl::AsciiStrToLower(out);
+  AssignLowercase(trimmed, out);
   switch (kind) {
     case NormalizerKind::kEmail:
       return NormalizeEmail(out, why);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "tests/status_matchers.h"
 
 namespace idstitch {
@@ -116,6 +117,20 @@ TEST(IdentifierNormalizerTest, LowercaseFoldsAsciiOnly) {
             "ok:\xC3\x89tape");
   EXPECT_EQ(Normalized(*normalizer, NormalizerKind::kLowercase, "N/A"),
             "blocked");
+}
+
+// The vectorized lowercase against absl's, on every byte value (the edges
+// '@' / 'A', 'Z' / '[' and bytes >= 0x80 are where a range check goes wrong).
+TEST(IdentifierNormalizerTest, LowercaseEqualsAbslOnEveryByte) {
+  auto normalizer = MakeNormalizer();
+  ASSERT_NE(normalizer, nullptr);
+  std::string raw = "x";  // not all whitespace, whatever the byte
+  for (int c = 0; c < 256; ++c) raw.push_back(static_cast<char>(c));
+  raw.push_back('x');
+  std::string out, why;
+  ASSERT_EQ(normalizer->Normalize(NormalizerKind::kLowercase, raw, &out, &why),
+            NormalizeOutcome::kOk);
+  EXPECT_EQ(out, absl::AsciiStrToLower(raw));
 }
 
 TEST(IdentifierNormalizerTest, DigitsKeepsDigitsOnly) {
