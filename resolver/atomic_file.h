@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "resolver/block_writer.h"
 
 namespace idstitch {
 
@@ -24,44 +25,34 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;  // owns a file descriptor
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  // Buffered; errors surface at Commit(). Text of a megabyte or more goes
-  // straight to the file.
+  // Buffered (resolver/block_writer: large blocks, O_DIRECT where the
+  // filesystem allows, written on a thread of its own); errors surface at
+  // Sync() or Commit().
   void Append(std::string_view text) {
     synced_ = false;
-    if (buffer_.size() + text.size() >= kFlushBytes) {
-      FlushBuffer();
-      if (text.size() >= kFlushBytes) {
-        WriteAll(text);
-        return;
-      }
-    }
-    buffer_.append(text);
+    writer_->Append(text);
   }
-  // Appends every piece in order, written with one writev() (after what is
-  // buffered) instead of copied into the buffer.
-  void AppendPieces(const std::vector<std::string>& pieces);
+  // Appends every piece in order.
+  void AppendPieces(const std::vector<std::string>& pieces) {
+    for (const std::string& piece : pieces) Append(piece);
+  }
   // Flushes and syncs the temp file (Commit() does it if not done): files
   // synced side by side wait for the disk once, not once each.
   absl::Status Sync();
-  // Flushes, syncs and renames the temp file over the target.
+  // Flushes, syncs and renames the temp file over the target. Nothing may be
+  // appended afterwards.
   absl::Status Commit();
   const std::string& path() const { return path_; }
 
  private:
-  static constexpr size_t kFlushBytes = 1 << 20;
   AtomicFile(std::string path, std::string temp_path, int fd);
-  void FlushBuffer();
-  void WriteAll(std::string_view text);
-  void AfterWrite(size_t bytes);
 
   std::string path_;
   std::string temp_path_;
   int fd_;
+  std::unique_ptr<BlockWriter> writer_;
   int write_errno_ = 0;
-  uint64_t bytes_written_ = 0;
-  uint64_t writeback_started_ = 0;  // bytes handed to sync_file_range
   bool synced_ = false;
-  std::string buffer_;
   bool write_failed_ = false;
   bool committed_ = false;
 };

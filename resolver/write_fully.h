@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <string_view>
 
 namespace idstitch {
@@ -19,6 +20,18 @@ inline int WriteFully(int fd, std::string_view text) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return n < 0 ? errno : ENOSPC;
     text.remove_prefix(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+// The same with pwrite(2) at `offset` (the file position is not used).
+inline int PwriteFully(int fd, std::string_view text, uint64_t offset) {
+  while (!text.empty()) {
+    const ssize_t n = pwrite(fd, text.data(), text.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    text.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
   }
   return 0;
 }
