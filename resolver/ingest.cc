@@ -19,7 +19,7 @@
 #include "resolver/csv.h"
 #include "resolver/input_reader.h"
 #include "resolver/json_escape.h"
-#include "resolver/link_aggregator.h"
+#include "resolver/link_collector.h"
 #include "resolver/record_parser.h"
 #include "resolver/status_macros.h"
 
@@ -204,7 +204,8 @@ class Absorber {
  public:
   Absorber(const ResolverOptions& options, const std::vector<std::unique_ptr<Matcher>>& matchers,
            IngestResult& result, IssueSink& issues)
-      : options_(options), matchers_(matchers), result_(result), issues_(issues) {
+      : options_(options), matchers_(matchers), result_(result), issues_(issues),
+        links_(options.write_links) {
     result_.record_links_by_matcher.assign(matchers.size(), 0);
   }
 
@@ -218,8 +219,8 @@ class Absorber {
           result_.counters.records_rejected, " records rejected, reaching --max-errors ",
           options_.max_errors, "; nothing was written"));
     }
-    // Slots are fetched a few identifiers (and links) ahead: the tables are
-    // bigger than the cache, and this stage is serial.
+    // Slots are fetched a few identifiers ahead: the table is bigger than the
+    // cache, and this stage is serial. Links are only appended here.
     const std::vector<uint64_t>& hashes = work.hashes;
     for (size_t i = 0; i < std::min(kPrefetchAhead, hashes.size()); ++i) {
       result_.dictionary.Prefetch(hashes[i]);
@@ -238,42 +239,36 @@ class Absorber {
     for (size_t matcher = 0; matcher < work.links.size(); ++matcher) {
       const std::vector<RecordLink>& links = work.links[matcher];
       result_.record_links_by_matcher[matcher] += links.size();
-      auto ends = [&](const RecordLink& link) {
+      for (const RecordLink& link : links) {
         const size_t base = work.node_offsets[link.record_index];
-        return std::pair(work.nodes[base + link.from_slot], work.nodes[base + link.to_slot]);
-      };
-      for (size_t i = 0; i < links.size(); ++i) {
-        if (i + kPrefetchAhead < links.size()) {
-          const auto [x, y] = ends(links[i + kPrefetchAhead]);
-          aggregator_.Prefetch(x, y);
+        const NodeId x = work.nodes[base + link.from_slot];
+        const NodeId y = work.nodes[base + link.to_slot];
+        if (x != y) {
+          links_.Add(x, y, static_cast<uint8_t>(matcher), work.records[link.record_index].ts);
         }
-        const auto [x, y] = ends(links[i]);
-        AddLink(x, y, static_cast<uint8_t>(matcher), work.records[links[i].record_index].ts);
       }
     }
     return absl::OkStatus();
   }
 
-  // The aggregated links, once absorbing is over.
-  std::vector<Link> TakeLinks() { return std::move(aggregator_.links()); }
-
- private:
-  void AddLink(NodeId x, NodeId y, uint8_t matcher, int64_t ts) {
-    if (x == y) return;
-    const Matcher& m = *matchers_[matcher];
-    const uint32_t index = aggregator_.Add(x, y, matcher, m.kind(), m.score());
-    ++aggregator_.links()[index].evidence;
-    if (options_.write_links) {
-      if (index == result_.link_seen.size()) result_.link_seen.emplace_back();
-      result_.link_seen[index].Add(ts);
+  // Aggregates the links, once absorbing is over (with their seen times for
+  // --links).
+  void FinishLinks() {
+    std::vector<LinkKind> kinds;
+    std::vector<float> scores;
+    for (const std::unique_ptr<Matcher>& matcher : matchers_) {
+      kinds.push_back(matcher->kind());
+      scores.push_back(matcher->score());
     }
+    links_.Finish(kinds, scores, &result_.links, &result_.link_seen);
   }
 
+ private:
   const ResolverOptions& options_;
   const std::vector<std::unique_ptr<Matcher>>& matchers_;
   IngestResult& result_;
   IssueSink& issues_;
-  LinkAggregator aggregator_;
+  LinkCollector links_;
 };
 
 // The second serial, in-order stage, overlapping the first on the next
@@ -450,7 +445,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   RETURN_IF_ERROR(read_status);
   RETURN_IF_ERROR(absorb_status);
   RETURN_IF_ERROR(result.spill->FinishWriting());
-  result.links = absorber.TakeLinks();
+  arena.execute([&] { absorber.FinishLinks(); });
   result.bytes_read = bytes_before_file;
   progress.Finish("read", result.counters.records_read, result.bytes_read);
   return result;

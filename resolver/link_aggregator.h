@@ -1,12 +1,12 @@
 // File: resolver/link_aggregator.h
-// Aggregates the links that records produce into one Link per (a, b,
-// matcher), a < b, in order of first appearance, counting the records behind
-// each. An open-addressing table keyed by the node pair (16-byte slots, kept
-// under 70% full); links of other matchers on the same pair are chained. The
-// serial ingest stage calls it once per record link, so callers can
-// Prefetch() the slot of a link a few ahead: at ten million events the table
-// is far bigger than the cache.
-// Thread safety: none (one serial stage).
+// Aggregates links into one Link per (a, b, matcher), a < b, in order of
+// first appearance, counting the adds behind each. An open-addressing table
+// keyed by the node pair (16-byte slots, kept under 70% full); links of other
+// matchers on the same pair are chained. Used by the probabilistic stage,
+// which keeps one best-scored link per pair; ingest's far more numerous
+// record links go through resolver/link_collector (sorting, not hashing).
+// Callers can Prefetch() the slot of a link a few ahead.
+// Thread safety: none.
 #ifndef IDSTITCH_RESOLVER_LINK_AGGREGATOR_H_
 #define IDSTITCH_RESOLVER_LINK_AGGREGATOR_H_
 
