@@ -275,6 +275,56 @@ TEST(IdentityGraphTest, SortPutsDeterministicFirstThenPriorityThenScore) {
                          "account_id:a-email:e3"));
 }
 
+// The packed sort key against the order spelled out field by field: kind,
+// lower then higher priority (ints, with ties), score descending, then the
+// ends' hashes, then the matcher. Types with equal and negative priorities
+// and scores of 0, -0 and 1 are where packing goes wrong.
+TEST(IdentityGraphTest, CanonicalSortFollowsTheFieldOrder) {
+  IdentifierTypeRegistry types = IdentifierTypeRegistry::WithBuiltins();
+  for (auto [name, priority] : {std::pair{"crm_a", -5}, {"crm_b", -5}, {"crm_c", 7000}}) {
+    IdentifierTypeSpec spec;
+    spec.name = name;
+    spec.priority = priority;
+    ASSERT_TRUE(types.Add(spec).ok());
+  }
+  TestGraph graph(types);
+  const std::vector<std::string> type_names = {"crm_a", "crm_b", "crm_c", "email", "device_id"};
+  std::mt19937 random(11);
+  const float scores[] = {1.0f, 0.0f, -0.0f, 0.5f, 0.97f, 0.25f};
+  std::vector<Link> links;
+  std::set<std::tuple<NodeId, NodeId, uint8_t>> seen_keys;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string x = type_names[random() % type_names.size()] + ":v" +
+                          std::to_string(random() % 60);
+    const std::string y = type_names[random() % type_names.size()] + ":v" +
+                          std::to_string(random() % 60);
+    NodeId nx = graph.Node(x), ny = graph.Node(y);
+    if (nx == ny) continue;
+    const uint8_t matcher = random() % 3;
+    if (!seen_keys.insert({std::min(nx, ny), std::max(nx, ny), matcher}).second) continue;
+    links.push_back(TestGraph::MakeNodeLink(
+        nx, ny, random() % 2 ? LinkKind::kDeterministic : LinkKind::kProbabilistic,
+        scores[random() % std::size(scores)], matcher));
+  }
+  const IdentifierDictionary& dictionary = graph.dictionary();
+  auto field_order = [&](const Link& l) {
+    const int pa = types.spec(dictionary.type(l.a)).priority;
+    const int pb = types.spec(dictionary.type(l.b)).priority;
+    const uint64_t ha = dictionary.hash(l.a), hb = dictionary.hash(l.b);
+    return std::make_tuple(static_cast<int>(l.kind), std::min(pa, pb), std::max(pa, pb),
+                           -l.score, std::min(ha, hb), std::max(ha, hb), l.matcher);
+  };
+  std::vector<Link> expected = links;
+  std::stable_sort(expected.begin(), expected.end(), [&](const Link& l, const Link& r) {
+    return field_order(l) < field_order(r);
+  });
+  SortLinksCanonically(dictionary, types, links, nullptr);
+  ASSERT_EQ(links.size(), expected.size());
+  for (size_t i = 0; i < links.size(); ++i) {
+    ASSERT_EQ(field_order(links[i]), field_order(expected[i])) << "at " << i;
+  }
+}
+
 TEST(IdentityGraphTest, SortIsIndependentOfInputOrder) {
   TestGraph graph;
   std::vector<Link> links;
