@@ -165,9 +165,7 @@ void AssignWithPrevious(const PreviousIdentities& previous, IdAllocator& ids,
     std::vector<std::string>& claimed = claims[index];
     if (claimed.empty()) {
       identities[index].id = ids.Fresh(identities[index]);
-      if (!has_previous[index]) {
-        changes.push_back({ChangeKind::kNew, identities[index].id, {}, ""});
-      }
+      identities[index].is_new = !has_previous[index];
       continue;
     }
     std::sort(claimed.begin(), claimed.end(), older);
@@ -251,11 +249,7 @@ IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
                       }
                     });
   if (fresh) {
-    // Every identity is new, and identities are in ID order already.
-    result.changes.resize(result.identities.size());
-    tbb::parallel_for(size_t{0}, result.identities.size(), [&](size_t i) {
-      result.changes[i].identity_id = result.identities[i].id;
-    });
+    for (Identity& identity : result.identities) identity.is_new = true;
   } else {
     tbb::parallel_sort(result.changes.begin(), result.changes.end(),
                        [](const IdentityChange& x, const IdentityChange& y) {

@@ -167,6 +167,15 @@ void ExpectConsistent(TestRun& run, const IdentityAssignment& assignment) {
 // --- DeriveIdentityId
 // ----------------------------------------------------------
 
+// The IDs of the identities flagged new, in ID order (as changes.jsonl lists them).
+std::vector<std::string> NewIds(const IdentityAssignment& assignment) {
+  std::vector<std::string> ids;
+  for (const Identity& identity : assignment.identities) {
+    if (identity.is_new) ids.push_back(identity.id);
+  }
+  return ids;
+}
+
 TEST(IdentityAssignmentTest, DeriveIdentityIdIsPinned) {
   // Regression pins: changing these renames every identity of every user.
   EXPECT_EQ(DeriveIdentityId("email", "a@example.com"), "id-e74c6460fbf585ac");
@@ -211,13 +220,11 @@ TEST(IdentityAssignmentTest, WithoutPreviousEveryIdentityIsNew) {
   IdentityAssignment assignment = run.Assign();
   ExpectConsistent(run, assignment);
   ASSERT_EQ(assignment.identities.size(), 3u);
-  ASSERT_EQ(assignment.changes.size(), 3u);
+  EXPECT_THAT(assignment.changes, IsEmpty());  // new identities are flagged, not listed
   std::set<std::string> new_ids;
-  for (const IdentityChange& change : assignment.changes) {
-    EXPECT_EQ(change.kind, ChangeKind::kNew);
-    EXPECT_THAT(change.others, IsEmpty());
-    EXPECT_EQ(change.kept_by, "");
-    new_ids.insert(change.identity_id);
+  for (const Identity& identity : assignment.identities) {
+    EXPECT_TRUE(identity.is_new);
+    new_ids.insert(identity.id);
   }
   EXPECT_EQ(new_ids, std::set<std::string>(
                          {DeriveIdentityId("account_id", "u1"),
@@ -335,6 +342,7 @@ TEST(IdentityAssignmentTest, UnchangedIdentityKeepsItsId) {
   EXPECT_EQ(assignment.identities[0].id, "id-old");
   EXPECT_NE(DeriveIdentityId("email", "a@example.com"), "id-old");
   EXPECT_THAT(assignment.changes, IsEmpty());
+  EXPECT_FALSE(assignment.identities[0].is_new);
 }
 
 TEST(IdentityAssignmentTest,
@@ -351,6 +359,7 @@ TEST(IdentityAssignmentTest,
   EXPECT_EQ(run.Key(assignment.identities[0].canonical), "account_id:u1");
   EXPECT_EQ(assignment.identities[0].id, old_id);
   EXPECT_THAT(assignment.changes, IsEmpty());
+  EXPECT_FALSE(assignment.identities[0].is_new);
 }
 
 TEST(IdentityAssignmentTest, BrandNewIdentityIsReportedNew) {
@@ -364,9 +373,11 @@ TEST(IdentityAssignmentTest, BrandNewIdentityIsReportedNew) {
   EXPECT_EQ(run.IdOf(assignment, "phone:+15550001"), "id-old");
   std::string fresh = DeriveIdentityId("email", "new@example.com");
   EXPECT_EQ(run.IdOf(assignment, "device_id:d9"), fresh);
-  ASSERT_EQ(assignment.changes.size(), 1u);
-  EXPECT_EQ(assignment.changes[0].kind, ChangeKind::kNew);
-  EXPECT_EQ(assignment.changes[0].identity_id, fresh);
+  EXPECT_THAT(assignment.changes, IsEmpty());
+  ASSERT_EQ(assignment.identities.size(), 2u);
+  for (const Identity& identity : assignment.identities) {
+    EXPECT_EQ(identity.is_new, identity.id == fresh) << identity.id;
+  }
 }
 
 TEST(IdentityAssignmentTest, MergeKeepsTheEarliestFirstSeen) {
@@ -461,8 +472,10 @@ TEST(IdentityAssignmentTest, SplitPartWithMostMembersKeepsTheId) {
   EXPECT_EQ(run.IdOf(assignment, "phone:+15550001"), "id-old");
   std::string fresh = run.IdOf(assignment, "email:a@example.com");
   EXPECT_EQ(fresh, DeriveIdentityId("email", "a@example.com"));
-  ASSERT_EQ(assignment.changes.size(), 1u)
-      << "the split-off part is not also kNew";
+  ASSERT_EQ(assignment.changes.size(), 1u);
+  for (const Identity& identity : assignment.identities) {
+    EXPECT_FALSE(identity.is_new) << "the split-off part is not also new: " << identity.id;
+  }
   const IdentityChange& change = assignment.changes[0];
   EXPECT_EQ(change.kind, ChangeKind::kSplit);
   EXPECT_EQ(change.identity_id, "id-old");
@@ -503,10 +516,9 @@ TEST(IdentityAssignmentTest, ThreeWaySplitListsEveryOtherPart) {
   std::string device_id = run.IdOf(assignment, "device_id:d1");
   std::string new_id = run.IdOf(assignment, "device_id:new");
   EXPECT_EQ(run.IdOf(assignment, "email:e2@example.com"), "id-old");
-  ASSERT_EQ(assignment.changes.size(), 2u);
-  EXPECT_EQ(assignment.changes[0].kind, ChangeKind::kNew);
-  EXPECT_EQ(assignment.changes[0].identity_id, new_id);
-  const IdentityChange& split = assignment.changes[1];
+  EXPECT_THAT(NewIds(assignment), ElementsAre(new_id));
+  ASSERT_EQ(assignment.changes.size(), 1u);
+  const IdentityChange& split = assignment.changes[0];
   EXPECT_EQ(split.kind, ChangeKind::kSplit);
   EXPECT_EQ(split.identity_id, "id-old");
   EXPECT_EQ(split.kept_by, "id-old");
@@ -545,9 +557,8 @@ TEST(IdentityAssignmentTest, FreshIdsNeverCollideWithPreviousIds) {
   EXPECT_EQ(run.IdOf(assignment, "phone:+15550001"), taken);
   std::string fresh = run.IdOf(assignment, "email:new@example.com");
   EXPECT_EQ(fresh, DeriveIdentityId("email", "new@example.com", 1));
-  ASSERT_EQ(assignment.changes.size(), 1u);
-  EXPECT_EQ(assignment.changes[0].kind, ChangeKind::kNew);
-  EXPECT_EQ(assignment.changes[0].identity_id, fresh);
+  EXPECT_THAT(NewIds(assignment), ElementsAre(fresh));
+  EXPECT_THAT(assignment.changes, IsEmpty());
 }
 
 TEST(IdentityAssignmentTest, MergedAwayIdIsNotReused) {

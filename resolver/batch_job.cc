@@ -181,7 +181,7 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
     });
     writers.run([&] {
       WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
-      WriteChanges(assignment.changes, *changes);
+      WriteChanges(assignment, *changes);
       syncs.Start(identity_map.get());
       syncs.Start(changes.get());
     });

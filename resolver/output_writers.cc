@@ -245,7 +245,15 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
   });
 }
 
-void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out) {
+void WriteChanges(const IdentityAssignment& assignment, AtomicFile& out) {
+  WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* line) {
+    const Identity& identity = assignment.identities[index];
+    if (!identity.is_new) return;
+    line->append("{\"change\":\"new\",\"identity_id\":");
+    AppendJsonString(identity.id, line);
+    line->append("}\n");
+  });
+  const std::vector<IdentityChange>& changes = assignment.changes;
   WriteInOrder(changes.size(), out, [&](size_t index, std::string* line) {
     const IdentityChange& change = changes[index];
     line->append("{\"change\":");

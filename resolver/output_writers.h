@@ -53,8 +53,9 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
                      const IdentityAssignment& assignment, const IdentityActivity& activity,
                      const std::vector<std::string>& event_names, AtomicFile& out);
 
-// changes.jsonl: {"change":"new"|"merged"|"split", ...}
-void WriteChanges(const std::vector<IdentityChange>& changes, AtomicFile& out);
+// changes.jsonl: {"change":"new"|"merged"|"split", ...}, the new identities
+// first (in ID order), then the merges and splits.
+void WriteChanges(const IdentityAssignment& assignment, AtomicFile& out);
 
 // links.csv: every aggregated link in canonical merge order, its outcome
 // (applied, redundant, refused, hub) and, for probabilistic links, why.

@@ -172,6 +172,7 @@ std::string BuildReportJson(const RunReportInputs& in) {
                     {"canonical", Describe(ingest.dictionary, types, largest->canonical)}};
   }
   uint64_t changes[3] = {0, 0, 0};
+  for (const Identity& identity : in.assignment->identities) changes[0] += identity.is_new;
   for (const IdentityChange& change : in.assignment->changes) ++changes[static_cast<int>(change.kind)];
 
   Json report;
