@@ -25,19 +25,20 @@ struct LinkOrderKey {
 };
 static_assert(sizeof(LinkOrderKey) == 32);
 
-// Each type's priority as a rank among the distinct priorities, so that
-// priorities order (and tie) exactly as the ints do, in 8 bits.
+// A type's priority as a rank: how many types have a lower priority. Ranks
+// order (and tie) exactly as the priorities do, and fit 8 bits (at most 256
+// types). Computed without allocating: CanonicalLinkLess needs two per call.
+uint8_t PriorityRank(const IdentifierTypeRegistry& types, TypeId type) {
+  const int priority = types.spec(type).priority;
+  size_t lower = 0;
+  for (TypeId other = 0; other < types.size(); ++other) lower += types.spec(other).priority < priority;
+  return static_cast<uint8_t>(lower);
+}
+
+// Every type's PriorityRank, for sorting many links.
 std::vector<uint8_t> PriorityRanks(const IdentifierTypeRegistry& types) {
-  std::vector<int> distinct;
-  for (TypeId type = 0; type < types.size(); ++type) distinct.push_back(types.spec(type).priority);
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   std::vector<uint8_t> ranks(types.size());
-  for (TypeId type = 0; type < types.size(); ++type) {
-    ranks[type] = static_cast<uint8_t>(
-        std::lower_bound(distinct.begin(), distinct.end(), types.spec(type).priority) -
-        distinct.begin());
-  }
+  for (TypeId type = 0; type < types.size(); ++type) ranks[type] = PriorityRank(types, type);
   return ranks;
 }
 
@@ -57,11 +58,9 @@ bool NodeLess(const IdentifierDictionary& dictionary, NodeId x, NodeId y) {
          std::make_tuple(dictionary.hash(y), dictionary.type(y), dictionary.value(y));
 }
 
-LinkOrderKey MakeOrderKey(const IdentifierDictionary& dictionary,
-                          const std::vector<uint8_t>& priority_ranks, const Link& link,
-                          uint32_t index) {
-  const uint8_t rank_a = priority_ranks[dictionary.type(link.a)];
-  const uint8_t rank_b = priority_ranks[dictionary.type(link.b)];
+// `rank_a` / `rank_b`: PriorityRank of the two ends' types.
+LinkOrderKey MakeOrderKey(const IdentifierDictionary& dictionary, uint8_t rank_a, uint8_t rank_b,
+                          const Link& link, uint32_t index) {
   uint64_t hash_a = dictionary.hash(link.a);
   uint64_t hash_b = dictionary.hash(link.b);
   bool b_first = hash_b < hash_a || (hash_b == hash_a && NodeLess(dictionary, link.b, link.a));
@@ -193,9 +192,11 @@ bool KeyedLinkLess(const IdentifierDictionary& dictionary, const LinkOrderKey& k
 
 bool CanonicalLinkLess(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
                        const Link& x, const Link& y) {
-  const std::vector<uint8_t> ranks = PriorityRanks(types);
-  return KeyedLinkLess(dictionary, MakeOrderKey(dictionary, ranks, x, 0), x,
-                       MakeOrderKey(dictionary, ranks, y, 0), y);
+  auto key = [&](const Link& link) {
+    return MakeOrderKey(dictionary, PriorityRank(types, dictionary.type(link.a)),
+                        PriorityRank(types, dictionary.type(link.b)), link, 0);
+  };
+  return KeyedLinkLess(dictionary, key(x), x, key(y), y);
 }
 
 void OrientLinkCanonically(const IdentifierDictionary& dictionary, Link& link) {
@@ -210,7 +211,9 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
   const std::vector<uint8_t> ranks = PriorityRanks(types);
   std::vector<LinkOrderKey> keyed(links.size());
   tbb::parallel_for(size_t{0}, links.size(), [&](size_t i) {
-    keyed[i] = MakeOrderKey(dictionary, ranks, links[i], static_cast<uint32_t>(i));
+    const Link& link = links[i];
+    keyed[i] = MakeOrderKey(dictionary, ranks[dictionary.type(link.a)],
+                            ranks[dictionary.type(link.b)], link, static_cast<uint32_t>(i));
   });
   // Links are distinct, so the order is total and any correct sort gives it.
   tbb::parallel_sort(keyed.begin(), keyed.end(), [&](const LinkOrderKey& x, const LinkOrderKey& y) {

@@ -12,7 +12,7 @@ constexpr size_t kInitialSlots = 1 << 12;
 LinkAggregator::LinkAggregator() : slots_(kInitialSlots), mask_(kInitialSlots - 1) {}
 
 uint32_t LinkAggregator::Add(NodeId x, NodeId y, uint8_t matcher, LinkKind kind, float score) {
-  const uint64_t pair = PairKey(x, y);
+  const uint64_t pair = NodePairKey(x, y);
   size_t slot = SlotHash(pair) & mask_;
   while (slots_[slot].link != kNone && slots_[slot].pair != pair) slot = (slot + 1) & mask_;
   Slot& found = slots_[slot];

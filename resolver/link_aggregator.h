@@ -26,7 +26,7 @@ class LinkAggregator {
   uint32_t Add(NodeId x, NodeId y, uint8_t matcher, LinkKind kind, float score);
 
   void Prefetch(NodeId x, NodeId y) const {
-    __builtin_prefetch(slots_.data() + (SlotHash(PairKey(x, y)) & mask_));
+    __builtin_prefetch(slots_.data() + (SlotHash(NodePairKey(x, y)) & mask_));
   }
 
   std::vector<Link>& links() { return links_; }
@@ -38,9 +38,6 @@ class LinkAggregator {
     uint32_t link = kNone;  // first link of the pair; kNone: empty slot
   };
 
-  static uint64_t PairKey(NodeId x, NodeId y) {
-    return x < y ? (uint64_t{x} << 32) | y : (uint64_t{y} << 32) | x;
-  }
   static uint64_t SlotHash(uint64_t pair) {
     // A 64-bit mixer (murmur3's finalizer): node ids are dense and small.
     pair ^= pair >> 33;

@@ -37,7 +37,7 @@ class LinkCollector {
 
   // One record's link. REQUIRES: x != y.
   void Add(NodeId x, NodeId y, uint8_t matcher, int64_t ts) {
-    const uint64_t pair = x < y ? (uint64_t{x} << 32) | y : (uint64_t{y} << 32) | x;
+    const uint64_t pair = NodePairKey(x, y);
     if (keep_seen_) {
       with_seen_.Add({pair, matcher, 1, {ts, ts}});
     } else {

@@ -100,6 +100,11 @@ struct Link {
 // When a link's records were seen. Kept beside the links (a parallel vector,
 // or in the service's link entry) only where it is shown: links.csv and the
 // service store; a batch run without --links does not hold it.
+// The unordered pair {x, y} as one 64-bit key: (min << 32) | max.
+inline uint64_t NodePairKey(NodeId x, NodeId y) {
+  return x < y ? (uint64_t{x} << 32) | y : (uint64_t{y} << 32) | x;
+}
+
 struct LinkSeen {
   int64_t first = kNoTimestamp;
   int64_t last = kNoTimestamp;
