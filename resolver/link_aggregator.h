@@ -5,7 +5,6 @@
 // matchers on the same pair are chained. Used by the probabilistic stage,
 // which keeps one best-scored link per pair; ingest's far more numerous
 // record links go through resolver/link_collector (sorting, not hashing).
-// Callers can Prefetch() the slot of a link a few ahead.
 // Thread safety: none.
 #ifndef IDSTITCH_RESOLVER_LINK_AGGREGATOR_H_
 #define IDSTITCH_RESOLVER_LINK_AGGREGATOR_H_
@@ -24,10 +23,6 @@ class LinkAggregator {
   // The link (x, y, matcher), added with `kind`/`score` if new; its index in
   // links() (== links().size() before the call when new). REQUIRES: x != y.
   uint32_t Add(NodeId x, NodeId y, uint8_t matcher, LinkKind kind, float score);
-
-  void Prefetch(NodeId x, NodeId y) const {
-    __builtin_prefetch(slots_.data() + (SlotHash(NodePairKey(x, y)) & mask_));
-  }
 
   std::vector<Link>& links() { return links_; }
 
