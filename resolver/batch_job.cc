@@ -1,5 +1,7 @@
 #include "resolver/batch_job.h"
 
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -27,19 +29,30 @@ namespace {
 // Input problems echoed on stderr before the rest go only to rejects.jsonl.
 constexpr int kIssuesEchoed = 10;
 
-// Measures consecutive stages.
+// CPU time (user + system) the whole process has used so far.
+double ProcessCpuSeconds() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Measures consecutive stages: wall and CPU time.
 class StageTimer {
  public:
   void End(std::string stage) {
     absl::Time now = absl::Now();
-    stages_.emplace_back(std::move(stage), absl::ToDoubleSeconds(now - last_));
+    double cpu = ProcessCpuSeconds();
+    stages_.push_back({std::move(stage), absl::ToDoubleSeconds(now - last_), cpu - last_cpu_});
     last_ = now;
+    last_cpu_ = cpu;
   }
-  std::vector<std::pair<std::string, double>> stages() const { return stages_; }
+  std::vector<StageTime> stages() const { return stages_; }
 
  private:
   absl::Time last_ = absl::Now();
-  std::vector<std::pair<std::string, double>> stages_;
+  double last_cpu_ = ProcessCpuSeconds();
+  std::vector<StageTime> stages_;
 };
 
 absl::Status EnsureDirectory(const std::string& dir) {

@@ -204,14 +204,18 @@ std::string BuildReportJson(const RunReportInputs& in) {
                           {"matched", in.previous->matched},
                           {"unknown_types", in.previous->unknown_types}};
   }
-  Json timing = Json::object();
-  double total = 0;
-  for (const auto& [stage, seconds] : in.stage_seconds) {
-    timing[stage] = seconds;
-    total += seconds;
+  Json timing = Json::object(), cpu = Json::object();
+  double total = 0, cpu_total = 0;
+  for (const StageTime& stage : in.stage_times) {
+    timing[stage.stage] = stage.wall_seconds;
+    cpu[stage.stage] = stage.cpu_seconds;
+    total += stage.wall_seconds;
+    cpu_total += stage.cpu_seconds;
   }
   timing["total"] = total;
+  cpu["total"] = cpu_total;
   report["timing_seconds"] = timing;
+  report["timing_cpu_seconds"] = cpu;
   // The resolved graph's own footprint (allocated capacity): what must stay
   // in memory per distinct identifier as the graph grows.
   const uint64_t dictionary_bytes = ingest.dictionary.MemoryBytes();
@@ -236,9 +240,9 @@ std::string BuildTextSummary(const RunReportInputs& in) {
   const InputCounters& counters = in.ingest->counters;
   double total = 0;
   std::string stages;
-  for (const auto& [stage, seconds] : in.stage_seconds) {
-    total += seconds;
-    absl::StrAppendFormat(&stages, " %s %.2fs", stage, seconds);
+  for (const StageTime& stage : in.stage_times) {
+    total += stage.wall_seconds;
+    absl::StrAppendFormat(&stages, " %s %.2fs", stage.stage, stage.wall_seconds);
   }
   std::string text;
   absl::StrAppendFormat(&text, "records    %d read, %d rejected, %d without identifiers, %d assigned\n",

@@ -1,8 +1,9 @@
 // File: resolver/run_report.h
 // The run report: what a batch run read, rejected, linked, refused and built,
 // and how long each stage took. Written as report.json and summarized for a
-// person on stderr. Everything but "timing_seconds" and "memory" is a pure
-// function of the input, so reports of two runs can be compared.
+// person on stderr. Everything but "timing_seconds", "timing_cpu_seconds" and
+// "memory" is a pure function of the input, so reports of two runs can be
+// compared.
 #ifndef IDSTITCH_RESOLVER_RUN_REPORT_H_
 #define IDSTITCH_RESOLVER_RUN_REPORT_H_
 
@@ -20,6 +21,14 @@
 
 namespace idstitch {
 
+// One stage's wall time and the CPU time (user + system, all threads) the
+// process spent in it: their ratio is how many cores the stage kept busy.
+struct StageTime {
+  std::string stage;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+};
+
 struct RunReportInputs {
   const std::vector<std::string>* inputs;
   const IdentifierTypeRegistry* types;
@@ -30,7 +39,7 @@ struct RunReportInputs {
   const std::vector<std::string>* matcher_names;
   const ProbabilisticResult* probabilistic;
   const PreviousRunStats* previous;  // null without --previous
-  std::vector<std::pair<std::string, double>> stage_seconds;
+  std::vector<StageTime> stage_times;
   uint64_t issues_total = 0;
 };
 
