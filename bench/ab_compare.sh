@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares two idstitch builds on the same generated file, interleaving their
 # runs (A B, B A, A B ...) so that the machine's drift hits both alike, and prints
-# the median wall time, CPU time (user+sys) and per-stage seconds of each. Used to judge every
+# the median wall time, CPU time (user+sys), peak RSS and per-stage seconds of each. Used to judge every
 # speed change in the README: two separate runs minutes apart are not
 # comparable on a shared VM.
 #   bench/ab_compare.sh BIN_A BIN_B [PEOPLE] [REPS] [THREADS]
@@ -25,13 +25,13 @@ for rep in $(seq "$reps"); do
   for label in $order; do
     bin=$bin_a; [ "$label" = B ] && bin=$bin_b
     rm -rf "$work/out-$label"
-    /usr/bin/time -f '%e %U %S' -o "$work/time" "$bin" resolve "$work/data/events.jsonl" \
+    /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin" resolve "$work/data/events.jsonl" \
       --out "$work/out-$label" --threads "$threads" --quiet --no-colocation
     python3 -c '
 import json, sys
 t = json.load(open(sys.argv[3]))["timing_seconds"]
-wall, user, system = (float(x) for x in sys.argv[2].split())
-print(sys.argv[1], wall, user + system, *(t.get(s, 0.0) for s in
+wall, user, system, rss_kb = (float(x) for x in sys.argv[2].split())
+print(sys.argv[1], wall, user + system, rss_kb / 1024, *(t.get(s, 0.0) for s in
       ("read_parse_match", "graph", "assign_ids", "write", "total")))' \
       "$label" "$(cat "$work/time")" "$work/out-$label/report.json" >> "$work/rows"
   done
@@ -47,11 +47,11 @@ for line in open(rows):
     label, *values = line.split()
     runs[label].append([float(v) for v in values])
 print(f'{people} people, {threads} threads, medians of {reps} interleaved runs (ABBA order)')
-print('| build | wall s | CPU s (user+sys) | read+parse+match | graph | assign | write | stages total |')
-print('|---|---|---|---|---|---|---|---|')
+print('| build | wall s | CPU s (user+sys) | peak RSS MB | read+parse+match | graph | assign | write | stages total |')
+print('|---|---|---|---|---|---|---|---|---|')
 medians = {}
 for label, path in (('A', bin_a), ('B', bin_b)):
     medians[label] = [statistics.median(column) for column in zip(*runs[label])]
     print(f'| {label}: {path} | ' + ' | '.join('%.3f' % m for m in medians[label]) + ' |')
-print('B/A wall: %.3f, CPU: %.3f' % (medians['B'][0] / medians['A'][0], medians['B'][1] / medians['A'][1]))
+print('B/A wall: %.3f, CPU: %.3f, peak RSS: %.3f' % tuple(medians['B'][i] / medians['A'][i] for i in range(3)))
 PY

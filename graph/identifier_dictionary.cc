@@ -15,6 +15,9 @@ namespace {
 // Fixed forever: node hashes order links canonically and seed identity IDs.
 constexpr uint64_t kIdentifierHashSeed = 0x1d5717c4a9e3b5f1ULL;
 constexpr size_t kInitialSlots = 1 << 10;
+// Chunk i holds up to 4 KiB << i, capped at 1 MiB: a small dictionary (the
+// service's, a test's) stays small.
+constexpr size_t kFirstChunkBytes = 4096;
 
 }  // namespace
 
@@ -29,7 +32,27 @@ bool IdentifierDictionary::KeyEquals(NodeId node, TypeId type,
                                      std::string_view value) const {
   const NodeEntry& entry = nodes_[node];
   return entry.type == type && entry.length == value.size() && entry.offset != kForgotten &&
-         std::memcmp(arena_.data() + entry.offset, value.data(), value.size()) == 0;
+         (value.empty() || std::memcmp(ArenaBytes(entry.offset), value.data(), value.size()) == 0);
+}
+
+uint64_t IdentifierDictionary::Store(std::string_view value) {
+  // An empty value is never read: any offset will do, and this one cannot
+  // point past a full chunk.
+  if (value.empty()) return 0;
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < value.size()) {
+    const size_t growth = std::min<size_t>(chunks_.size(), kChunkBits - 12);
+    const size_t capacity = std::max(kFirstChunkBytes << growth, value.size());
+    assert(capacity <= (size_t{1} << kChunkBits));
+    ArenaChunk chunk;
+    chunk.bytes.reset(new char[capacity]);
+    chunk.capacity = static_cast<uint32_t>(capacity);
+    chunks_.push_back(std::move(chunk));
+  }
+  ArenaChunk& chunk = chunks_.back();
+  const uint64_t offset = (uint64_t{chunks_.size() - 1} << kChunkBits) | chunk.used;
+  std::memcpy(chunk.bytes.get() + chunk.used, value.data(), value.size());
+  chunk.used += static_cast<uint32_t>(value.size());
+  return offset;
 }
 
 NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
@@ -42,8 +65,7 @@ NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
     uint32_t node = slots_[slot];
     if (node == kEmptySlot) {
       NodeId new_node = static_cast<NodeId>(nodes_.size());
-      nodes_.push_back({arena_.size(), value.size(), type});
-      arena_.append(value);
+      nodes_.push_back({Store(value), value.size(), type});
       slots_[slot] = new_node;
       // Keep the load factor under 1/2 so probe chains stay short.
       if (nodes_.size() * 2 > slots_.size()) Grow();
@@ -67,8 +89,9 @@ std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
 void IdentifierDictionary::Forget(NodeId node) {
   NodeEntry& entry = nodes_[node];
   if (entry.offset == kForgotten) return;  // already: nothing left to overwrite
-  std::fill(arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset),
-            arena_.begin() + static_cast<std::ptrdiff_t>(entry.offset + entry.length), '\0');
+  char* bytes = chunks_[entry.offset >> kChunkBits].bytes.get() +
+                (entry.offset & ((uint64_t{1} << kChunkBits) - 1));
+  std::fill(bytes, bytes + entry.length, '\0');
   entry.length = 0;
   // Without a stored hash, only this marks the node as matching nothing
   // (not even an empty value of its type).
@@ -77,7 +100,14 @@ void IdentifierDictionary::Forget(NodeId node) {
 
 void IdentifierDictionary::ShrinkToFit() {
   nodes_.shrink_to_fit();
-  arena_.shrink_to_fit();
+  if (!chunks_.empty() && chunks_.back().used < chunks_.back().capacity) {
+    // Only the last chunk has room left; offsets into it stay valid.
+    ArenaChunk& last = chunks_.back();
+    std::unique_ptr<char[]> fitted(new char[std::max<uint32_t>(last.used, 1)]);
+    std::memcpy(fitted.get(), last.bytes.get(), last.used);
+    last.bytes = std::move(fitted);
+    last.capacity = std::max<uint32_t>(last.used, 1);
+  }
   size_t slot_count = kInitialSlots;
   while (slot_count * 3 < nodes_.size() * 4) slot_count *= 2;
   if (slot_count < slots_.size()) Rehash(slot_count);
@@ -103,8 +133,10 @@ void IdentifierDictionary::Rehash(size_t slot_count) {
 }
 
 size_t IdentifierDictionary::MemoryBytes() const {
-  return slots_.capacity() * sizeof(uint32_t) +
-         nodes_.capacity() * sizeof(NodeEntry) + arena_.capacity();
+  size_t arena_bytes = chunks_.capacity() * sizeof(ArenaChunk);
+  for (const ArenaChunk& chunk : chunks_) arena_bytes += chunk.capacity;
+  return slots_.capacity() * sizeof(uint32_t) + nodes_.capacity() * sizeof(NodeEntry) +
+         arena_bytes;
 }
 
 }  // namespace idstitch
