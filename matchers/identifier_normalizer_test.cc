@@ -482,7 +482,8 @@ TEST(IdentifierNormalizerTest, CustomBlockListReplacesDefaults) {
             "ok:00000000-0000-0000-0000-000000000000");
 }
 
-// Blocked regexes are prefiltered by each pattern's possible match range;
+// Blocked regexes are prefiltered by each pattern's possible match range
+// (first its first byte, then the whole range);
 // the answer must be exactly RE2::Set's on values inside, outside and at the
 // edges of those ranges, for patterns with and without a usable range.
 TEST(IdentifierNormalizerTest, BlockedRegexPrefilterAgreesWithRe2Set) {
@@ -490,14 +491,16 @@ TEST(IdentifierNormalizerTest, BlockedRegexPrefilterAgreesWithRe2Set) {
       DefaultBlockedRegexes(),
       {"kiosk-\\d+", "[a-z]+@internal\\.example", "(?i)test[0-9]*"},
       {".*@spam\\.example", "0+"},  // a leading .* has no upper bound
-      {"a|zz+", "m{2,3}n?", "\\+?0+"}};
+      {"a|zz+", "m{2,3}n?", "\\+?0+"},
+      {"\xc3\xa9+", "~+"},  // first bytes high in the byte range
+      {"[^a]b"}};
   std::vector<std::string> values = {
       "", "0", "00", "+0", "+000", "+", "0000000000", "00000000-0000-0000-0000-000000000000",
       "00000000-0000-0000-0000-000000000001", "kiosk-1", "kiosk-", "kiosk-12a", "Kiosk-3",
       "ops@internal.example", "ops@internal.example.org", "test", "TEST42", "tesT", "a", "aa",
       "z", "zz", "zzzz", "mm", "mmm", "mmmn", "mmmm", "x@spam.example", "@spam.example",
       "x@spam.examplex", "55d0ef14-541b-4754-8020-6972bf8a72ab", "user@example.com",
-      "+14155550132", "\xff", "~"};
+      "+14155550132", "\xff", "~", "~~", "\x01" "b", "bb", "ab", "\xc3\xa9\xc3\xa9"};
   std::mt19937 rng(5);
   const std::string alphabet = "0+az-mnkiosTEST@.x";
   for (int i = 0; i < 3000; ++i) {

