@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -84,19 +85,33 @@ InputReader::~InputReader() { gzclose(AsGz(gz_)); }
 
 absl::StatusOr<bool> InputReader::Fill() {
   if (eof_) return false;
-  size_t old_size = buffer_.size();
-  buffer_.resize(old_size + kReadBytes);
-  int got = gzread(AsGz(gz_), buffer_.data() + old_size, kReadBytes);
+  // Room for one read and a closing newline after the pending bytes.
+  const size_t pending_bytes = end_ - begin_;
+  if (end_ + kReadBytes + 1 > capacity_) {
+    if (pending_bytes + kReadBytes + 1 > capacity_) {
+      const size_t capacity = std::max(2 * capacity_, pending_bytes + kReadBytes + 1);
+      std::unique_ptr<char[]> bigger = std::make_unique_for_overwrite<char[]>(capacity);
+      if (pending_bytes > 0) std::memcpy(bigger.get(), buffer_.get() + begin_, pending_bytes);
+      buffer_ = std::move(bigger);
+      capacity_ = capacity;
+    } else if (pending_bytes > 0) {
+      std::memmove(buffer_.get(), buffer_.get() + begin_, pending_bytes);
+    }
+    begin_ = 0;
+    end_ = pending_bytes;
+  }
+  int got = gzread(AsGz(gz_), buffer_.get() + end_, kReadBytes);
   if (got < 0) {
     int code = 0;
     const char* message = gzerror(AsGz(gz_), &code);
-    buffer_.resize(old_size);
     return absl::DataLossError(absl::StrCat(path_, ": read error: ", message));
   }
-  buffer_.resize(old_size + got);
   // Spreadsheet exports often start with a UTF-8 byte order mark; it is not
   // part of the first field name or JSON object.
-  if (bytes_read_ == 0 && absl::StartsWith(buffer_, "\xEF\xBB\xBF")) buffer_.erase(0, 3);
+  const bool byte_order_mark =
+      bytes_read_ == 0 && got >= 3 && std::memcmp(buffer_.get() + end_, "\xEF\xBB\xBF", 3) == 0;
+  end_ += got;
+  if (byte_order_mark) Consume(3);
   bytes_read_ += got;
   if (got > 0) empty_ = false;
   if (got == 0) {
@@ -108,22 +123,19 @@ absl::StatusOr<bool> InputReader::Fill() {
     }
     eof_ = true;
     // A last line without its newline is still a line.
-    if (!buffer_.empty() && buffer_.back() != '\n') buffer_.push_back('\n');
+    if (end_ > begin_ && buffer_[end_ - 1] != '\n') buffer_[end_++] = '\n';
     return false;
   }
   return true;
 }
 
-size_t InputReader::CutPoint(size_t limit) {
-  limit = std::min(limit, buffer_.size());
+size_t InputReader::CutPoint(size_t limit) const {
+  const std::string_view text = pending().substr(0, limit);
   if (format_ == InputFormat::kJsonl) {
-    for (size_t i = limit; i > 0; --i) {
-      if (buffer_[i - 1] == '\n') return i;
-    }
-    return 0;
+    size_t last_newline = text.rfind('\n');
+    return last_newline == std::string_view::npos ? 0 : last_newline + 1;
   }
   // CSV: the end of the last whole row before the limit.
-  std::string_view text(buffer_.data(), limit);
   size_t cut = 0;
   for (size_t end; (end = FindCsvRowEnd(text, cut)) != std::string_view::npos;) cut = end + 1;
   return cut;
@@ -131,26 +143,27 @@ size_t InputReader::CutPoint(size_t limit) {
 
 absl::StatusOr<bool> InputReader::ReadCsvHeader() {
   while (true) {
-    size_t row_end = FindCsvRowEnd(buffer_, 0);
-    size_t cut = row_end == std::string::npos ? 0 : row_end + 1;
+    const std::string_view text = pending();
+    size_t row_end = FindCsvRowEnd(text, 0);
+    size_t cut = row_end == std::string_view::npos ? 0 : row_end + 1;
     if (cut > 0) {
-      std::string_view row(buffer_.data(), cut - 1);
+      std::string_view row(text.data(), cut - 1);
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
       absl::Status split = SplitCsvRow(row, &csv_header_);
       if (!split.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat(path_, ":", next_line_, ": bad CSV header: ", split.message()));
       }
-      next_line_ += CountNewlines(buffer_.data(), cut);
-      buffer_.erase(0, cut);
+      next_line_ += CountNewlines(text.data(), cut);
+      Consume(cut);
       return true;
     }
-    if (buffer_.size() > max_line_length_) {
+    if (text.size() > max_line_length_) {
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ":1: CSV header longer than ", max_line_length_, " bytes"));
     }
     if (eof_) {
-      if (buffer_.empty()) return false;
+      if (text.empty()) return false;
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ":1: bad CSV header: unterminated quote"));
     }
@@ -165,7 +178,7 @@ size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
   if (cut <= max_line_length_) return std::string::npos;
   if (format_ == InputFormat::kJsonl) {
     // memchr from newline to newline: this runs in the pipeline's serial stage.
-    const char* data = buffer_.data();
+    const char* data = pending().data();
     size_t row_start = 0;
     while (row_start < cut) {
       const void* newline = memchr(data + row_start, '\n', cut - row_start);
@@ -178,7 +191,7 @@ size_t InputReader::FirstOverlongRow(size_t cut, size_t* row_end) const {
     }
     return std::string::npos;
   }
-  std::string_view text(buffer_.data(), cut);
+  const std::string_view text = pending().substr(0, cut);
   for (size_t row_start = 0; row_start < cut;) {
     size_t end = FindCsvRowEnd(text, row_start);
     if (end == std::string_view::npos) end = cut;
@@ -195,16 +208,17 @@ absl::StatusOr<bool> InputReader::SkipOverlongLine(InputChunk* chunk) {
   // Longer than the limit and no end in sight: discard it as it streams in.
   chunk->overlong_lines.push_back(next_line_);
   while (true) {
-    size_t newline = buffer_.find('\n');
-    if (newline != std::string::npos) {
-      buffer_.erase(0, newline + 1);
+    const std::string_view text = pending();
+    size_t newline = text.find('\n');
+    if (newline != std::string_view::npos) {
+      Consume(newline + 1);
       ++next_line_;
       return true;
     }
-    buffer_.clear();
+    Consume(text.size());
     absl::StatusOr<bool> more = Fill();
     if (!more.ok()) return more.status();
-    if (!*more && buffer_.empty()) {
+    if (!*more && pending().empty()) {
       ++next_line_;
       return true;
     }
@@ -215,38 +229,37 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
   chunk->file_index = file_index_;
   chunk->overlong_lines.clear();
   while (true) {
-    while (!eof_ && buffer_.size() < chunk_bytes_) {
+    while (!eof_ && pending().size() < chunk_bytes_) {
       absl::StatusOr<bool> more = Fill();
       if (!more.ok()) return more.status();
     }
     size_t cut = CutPoint(chunk_bytes_);
-    if (cut == 0 && buffer_.size() > chunk_bytes_) cut = CutPoint(buffer_.size());
+    if (cut == 0 && pending().size() > chunk_bytes_) cut = CutPoint(pending().size());
     // A CSV file ending inside a quoted field: hand the rest over whole, so
     // the parser reports it as malformed rather than waiting forever.
-    if (cut == 0 && eof_) cut = buffer_.size();
+    if (cut == 0 && eof_) cut = pending().size();
     if (cut > 0) {
       size_t row_end = 0;
       size_t overlong = FirstOverlongRow(cut, &row_end);
       if (overlong == 0) {
         chunk->overlong_lines.push_back(next_line_);
-        size_t skip = std::min(row_end + 1, buffer_.size());
-        next_line_ += std::max<uint64_t>(1, CountNewlines(buffer_.data(), skip));
-        buffer_.erase(0, skip);
+        size_t skip = std::min(row_end + 1, pending().size());
+        next_line_ += std::max<uint64_t>(1, CountNewlines(pending().data(), skip));
+        Consume(skip);
         continue;
       }
       if (overlong != std::string::npos) cut = overlong;
       chunk->first_line = next_line_;
-      next_line_ += CountNewlines(buffer_.data(), cut);
-      // The buffer becomes the chunk and the chunk's old storage the buffer:
-      // only the bytes after the cut are copied, not the chunk.
-      chunk->data.swap(buffer_);
-      buffer_.assign(chunk->data, cut, std::string::npos);
-      chunk->data.resize(cut);
+      next_line_ += CountNewlines(pending().data(), cut);
+      // The chunk's string keeps its capacity from one use to the next:
+      // no allocation, and the copy is the only pass over the bytes here.
+      chunk->data.assign(pending().data(), cut);
       chunk->data.append(kChunkPadding, '\0');
       chunk->size = cut;
+      Consume(cut);
       return true;
     }
-    if (buffer_.empty() && eof_) {
+    if (pending().empty() && eof_) {
       if (chunk->overlong_lines.empty()) return false;
       // Only skipped lines remain: hand them over so they are reported.
       chunk->first_line = next_line_;
@@ -254,7 +267,7 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
       chunk->size = 0;
       return true;
     }
-    if (buffer_.size() > max_line_length_) {
+    if (pending().size() > max_line_length_) {
       absl::StatusOr<bool> skipped = SkipOverlongLine(chunk);
       if (!skipped.ok()) return skipped.status();
       continue;

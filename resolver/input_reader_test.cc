@@ -315,7 +315,7 @@ TEST(InputReaderTest, BlankLinesKeepLineNumbers) {
 
 TEST(InputReaderTest, GzipReadsTheSameAsPlain) {
   std::string dir = TestDir();
-  std::string content = NoisyJsonl(2000);  // several 256 KiB reads
+  std::string content = NoisyJsonl(2000);  // many chunks of 64 and 5000 bytes
   content.append("{\"last\":true}");       // and no final newline
   std::string plain = WriteFile(dir + "/in.jsonl", content);
   std::string gz = WriteGzip(dir + "/in.jsonl.gz", content);
@@ -335,6 +335,36 @@ TEST(InputReaderTest, GzipReadsTheSameAsPlain) {
     ASSERT_NE(gz_reader, nullptr);
     EXPECT_EQ(gz_reader->bytes_read(), content.size());
     EXPECT_EQ(plain_reader->bytes_read(), content.size());
+  }
+}
+
+// Inputs of many reads (the reader reads 1 MiB at a time): the unread rest
+// moves to the front of the buffer between reads, and a line longer than a
+// read makes the buffer grow while holding it.
+TEST(InputReaderTest, ManyReadsAndALineLongerThanAReadAreDeliveredWhole) {
+  std::string dir = TestDir();
+  std::string content = NoisyJsonl(30000);
+  absl::StrAppend(&content, "{\"long\":\"", std::string(2'500'000, 'z'), "\"}\n");
+  content += NoisyJsonl(30000);
+  content.append("{\"last\":true}");  // no final newline
+  ASSERT_GT(content.size(), size_t{5} << 20);
+  std::string plain = WriteFile(dir + "/in.jsonl", content);
+  std::string gz = WriteGzip(dir + "/in.jsonl.gz", content);
+  for (const std::string& path : {plain, gz}) {
+    for (size_t chunk_bytes : {size_t{4096}, size_t{1} << 18, size_t{3} << 20}) {
+      std::unique_ptr<InputReader> reader;
+      std::vector<InputChunk> chunks =
+          ReadChunks(path, InputFormat::kJsonl, kNoLimit, chunk_bytes, &reader);
+      EXPECT_EQ(Concatenate(chunks), content + "\n") << path << " " << chunk_bytes;
+      ASSERT_FALSE(chunks.empty());
+      // ReadChunks checked that line numbers follow on; the count must end right.
+      const InputChunk& last = chunks.back();
+      EXPECT_EQ(last.first_line - 1 +
+                    std::count(last.data.begin(), last.data.begin() + last.size, '\n'),
+                60002u)
+          << path << " " << chunk_bytes;
+      EXPECT_EQ(reader->bytes_read(), content.size());
+    }
   }
 }
 
