@@ -89,9 +89,12 @@ std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
 void IdentifierDictionary::Forget(NodeId node) {
   NodeEntry& entry = nodes_[node];
   if (entry.offset == kForgotten) return;  // already: nothing left to overwrite
-  char* bytes = chunks_[entry.offset >> kChunkBits].bytes.get() +
-                (entry.offset & ((uint64_t{1} << kChunkBits) - 1));
-  std::fill(bytes, bytes + entry.length, '\0');
+  // An empty value was never stored (its offset may name no chunk at all).
+  if (entry.length > 0) {
+    char* bytes = chunks_[entry.offset >> kChunkBits].bytes.get() +
+                  (entry.offset & ((uint64_t{1} << kChunkBits) - 1));
+    std::fill(bytes, bytes + entry.length, '\0');
+  }
   entry.length = 0;
   // Without a stored hash, only this marks the node as matching nothing
   // (not even an empty value of its type).
@@ -101,7 +104,9 @@ void IdentifierDictionary::Forget(NodeId node) {
 void IdentifierDictionary::ShrinkToFit() {
   nodes_.shrink_to_fit();
   if (!chunks_.empty() && chunks_.back().used < chunks_.back().capacity) {
-    // Only the last chunk has room left; offsets into it stay valid.
+    // Only the last chunk is ever filled further, so only its room is
+    // slack worth returning (earlier ones keep tails shorter than the value
+    // that did not fit); offsets into it stay valid.
     ArenaChunk& last = chunks_.back();
     std::unique_ptr<char[]> fitted(new char[std::max<uint32_t>(last.used, 1)]);
     std::memcpy(fitted.get(), last.bytes.get(), last.used);

@@ -1,6 +1,7 @@
 #include "graph/identifier_dictionary.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -111,6 +112,37 @@ TEST(IdentifierDictionaryTest, ShrinkToFitHalvesASparseTableAndKeepsEveryKey) {
   EXPECT_FALSE(dictionary.Find(2, "k70000").has_value());
   EXPECT_EQ(dictionary.Intern(2, "k70000"), 70000u);  // grows back
   EXPECT_EQ(dictionary.Find(2, "k123"), 123u);
+}
+
+// The value arena is a list of chunks (the first 4 KiB, doubling to 1 MiB):
+// values larger than the next chunk, values that exactly fill one, many
+// chunks' worth and interning after ShrinkToFit all keep every value intact.
+TEST(IdentifierDictionaryTest, ValuesSurviveChunkBoundariesAndShrinkToFit) {
+  IdentifierDictionary dictionary;
+  std::vector<std::string> values;
+  auto intern = [&](std::string value) {
+    values.push_back(std::move(value));
+    ASSERT_EQ(dictionary.Intern(4, values.back()), values.size() - 1);
+  };
+  intern(std::string(10000, 'a'));  // larger than the first chunk
+  intern(std::string(4096, 'b'));   // a whole chunk of its own
+  intern("c");
+  for (int i = 0; i < 300000; ++i) intern("value-" + std::to_string(i));  // ~4 MB
+  intern(std::string(65535, 'd'));  // the longest value a node can hold
+  dictionary.ShrinkToFit();
+  for (int i = 0; i < 1000; ++i) intern("after-shrink-" + std::to_string(i));
+  for (size_t node = 0; node < values.size(); ++node) {
+    ASSERT_EQ(dictionary.value(static_cast<NodeId>(node)), values[node]) << node;
+    ASSERT_EQ(dictionary.Find(4, values[node]), static_cast<NodeId>(node)) << node;
+  }
+}
+
+TEST(IdentifierDictionaryTest, ForgettingAnEmptyValueInAFreshDictionary) {
+  IdentifierDictionary dictionary;
+  const NodeId empty = dictionary.Intern(1, "");  // nothing stored in the arena
+  dictionary.Forget(empty);
+  EXPECT_EQ(dictionary.value(empty), "");
+  EXPECT_NE(dictionary.Intern(1, ""), empty);
 }
 
 }  // namespace

@@ -80,7 +80,9 @@ FieldTarget FieldMapping::Lookup(std::string_view name) const {
   if (name.size() < kShortName) {
     // Names of one length mostly differ in their first byte (email, event,
     // phone): comparing it inline skips most calls into memcmp, which showed
-    // up at 2% of a run's CPU.
+    // up at 2% of a run's CPU. No name is empty (Create() and the type
+    // registry refuse them), so bucket 0 is empty and name[0] is never read
+    // for an empty key.
     for (const auto& [candidate, target] : by_length_[name.size()]) {
       if (candidate[0] == name[0] &&
           std::memcmp(candidate.data(), name.data(), name.size()) == 0) {

@@ -494,32 +494,38 @@ TEST(InputReaderTest, CsvReadsHeaderFirst) {
   EXPECT_EQ(Concatenate(chunks), "1,a@x.com,x\n2,b@x.com,y\n");
 }
 
+// Small inputs with tiny chunks, and one of many 1 MiB reads (~3 MB) whose
+// quoted newlines also fall across the reads.
 TEST(InputReaderTest, CsvQuotedNewlinesAreNeverSplitAcrossChunks) {
-  std::string body;
-  for (int row = 1; row <= 30; ++row) {
-    if (row % 3 == 0) {
-      absl::StrAppend(&body, row, ",\"line one\nline two, \"\"quoted\"\"\n\nend\",", row, "\n");
-    } else {
-      absl::StrAppend(&body, row, ",plain,", row, "\n");
+  const std::vector<std::pair<int, std::vector<size_t>>> cases = {
+      {30, {8, 16, 40, size_t{1} << 20}}, {100000, {4096, size_t{1} << 18}}};
+  for (const auto& [rows, chunk_sizes] : cases) {
+    std::string body;
+    for (int row = 1; row <= rows; ++row) {
+      if (row % 3 == 0) {
+        absl::StrAppend(&body, row, ",\"line one\nline two, \"\"quoted\"\"\n\nend\",", row, "\n");
+      } else {
+        absl::StrAppend(&body, row, ",plain,", row, "\n");
+      }
     }
-  }
-  std::string content = absl::StrCat("id,note,n\n", body);
-  std::string path = WriteFile(TestDir() + "/in.csv", content);
-  for (size_t chunk_bytes : {size_t{8}, size_t{16}, size_t{40}, size_t{1} << 20}) {
-    std::unique_ptr<InputReader> reader;
-    std::vector<InputChunk> chunks =
-        ReadChunks(path, InputFormat::kCsv, kNoLimit, chunk_bytes, &reader);
-    ASSERT_FALSE(chunks.empty());
-    EXPECT_EQ(chunks[0].first_line, 2u);
-    EXPECT_EQ(Concatenate(chunks), body) << chunk_bytes;
-    for (const InputChunk& chunk : chunks) {
-      std::string_view lines(chunk.data.data(), chunk.size);
-      EXPECT_TRUE(CsvRowIsComplete(lines)) << "chunk at line " << chunk.first_line;
-      // Every chunk starts with a row that starts with its id.
-      EXPECT_TRUE(lines[0] >= '1' && lines[0] <= '9') << lines;
+    std::string content = absl::StrCat("id,note,n\n", body);
+    std::string path = WriteFile(TestDir() + "/in.csv", content);
+    for (size_t chunk_bytes : chunk_sizes) {
+      std::unique_ptr<InputReader> reader;
+      std::vector<InputChunk> chunks =
+          ReadChunks(path, InputFormat::kCsv, kNoLimit, chunk_bytes, &reader);
+      ASSERT_FALSE(chunks.empty());
+      EXPECT_EQ(chunks[0].first_line, 2u);
+      EXPECT_EQ(Concatenate(chunks), body) << chunk_bytes;
+      for (const InputChunk& chunk : chunks) {
+        std::string_view lines(chunk.data.data(), chunk.size);
+        ASSERT_TRUE(CsvRowIsComplete(lines)) << "chunk at line " << chunk.first_line;
+        // Every chunk starts with a row that starts with its id.
+        ASSERT_TRUE(lines[0] >= '1' && lines[0] <= '9') << chunk.first_line;
+      }
+      ASSERT_NE(reader, nullptr);
+      EXPECT_THAT(reader->csv_header(), ElementsAre("id", "note", "n"));
     }
-    ASSERT_NE(reader, nullptr);
-    EXPECT_THAT(reader->csv_header(), ElementsAre("id", "note", "n"));
   }
 }
 
