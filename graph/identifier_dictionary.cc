@@ -17,7 +17,7 @@ constexpr uint64_t kIdentifierHashSeed = 0x1d5717c4a9e3b5f1ULL;
 constexpr size_t kInitialSlots = 1 << 10;
 // Chunk i holds up to 4 KiB << i, capped at 1 MiB: a small dictionary (the
 // service's, a test's) stays small.
-constexpr size_t kFirstChunkBytes = 4096;
+constexpr int kFirstChunkBits = 12;
 
 }  // namespace
 
@@ -40,8 +40,8 @@ uint64_t IdentifierDictionary::Store(std::string_view value) {
   // point past a full chunk.
   if (value.empty()) return 0;
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < value.size()) {
-    const size_t growth = std::min<size_t>(chunks_.size(), kChunkBits - 12);
-    const size_t capacity = std::max(kFirstChunkBytes << growth, value.size());
+    const size_t bits = std::min<size_t>(kFirstChunkBits + chunks_.size(), kChunkBits);
+    const size_t capacity = std::max(size_t{1} << bits, value.size());
     assert(capacity <= (size_t{1} << kChunkBits));
     ArenaChunk chunk;
     chunk.bytes.reset(new char[capacity]);
@@ -91,8 +91,7 @@ void IdentifierDictionary::Forget(NodeId node) {
   if (entry.offset == kForgotten) return;  // already: nothing left to overwrite
   // An empty value was never stored (its offset may name no chunk at all).
   if (entry.length > 0) {
-    char* bytes = chunks_[entry.offset >> kChunkBits].bytes.get() +
-                  (entry.offset & ((uint64_t{1} << kChunkBits) - 1));
+    char* bytes = const_cast<char*>(ArenaBytes(entry.offset));  // the arena is ours to write
     std::fill(bytes, bytes + entry.length, '\0');
   }
   entry.length = 0;
@@ -107,11 +106,12 @@ void IdentifierDictionary::ShrinkToFit() {
     // Only the last chunk is ever filled further, so only its room is
     // slack worth returning (earlier ones keep tails shorter than the value
     // that did not fit); offsets into it stay valid.
+    // (A chunk is made for a non-empty value, so `used` is never 0.)
     ArenaChunk& last = chunks_.back();
-    std::unique_ptr<char[]> fitted(new char[std::max<uint32_t>(last.used, 1)]);
+    std::unique_ptr<char[]> fitted(new char[last.used]);
     std::memcpy(fitted.get(), last.bytes.get(), last.used);
     last.bytes = std::move(fitted);
-    last.capacity = std::max<uint32_t>(last.used, 1);
+    last.capacity = last.used;
   }
   size_t slot_count = kInitialSlots;
   while (slot_count * 3 < nodes_.size() * 4) slot_count *= 2;

@@ -66,9 +66,9 @@ class IdentifierDictionary {
 
   // Releases the growth slack once interning is over: node entries grow by
   // doubling (up to half unused), the arena's last chunk may be mostly
-  // unused, and the slot table, kept
-  // under 1/2 full while interning, is rebuilt at up to 3/4 full. Lookups
-  // stay fast; the next Intern() grows it back.
+  // unused, and the slot table, kept under 1/2 full while interning, is
+  // rebuilt at up to 3/4 full. Lookups stay fast; the next Intern() grows it
+  // back.
   void ShrinkToFit();
 
   // Bytes held by the table, node entries and key arena (for the run report).

@@ -121,7 +121,6 @@ struct IdentifierNormalizer::Impl {
   // device IDs) fail this one load; the two string comparisons per range,
   // calls into memcmp, were 4% of a run's CPU.
   std::array<bool, 256> blocked_regex_first_bytes{};
-  bool blocked_regex_ranges_admit_empty = false;
   const PhoneNumberUtil* phone_util = nullptr;  // process-wide singleton
   // Phone parsing (ICU regexes inside libphonenumber) costs microseconds and
   // a log repeats each customer's number in the same spelling, so each thread
@@ -137,17 +136,18 @@ struct IdentifierNormalizer::Impl {
   }
   bool MatchesBlockedRegex(std::string_view value) const {
     if (blocked_regexes == nullptr) return false;
-    if (!blocked_regex_ranges.empty() &&
-        (value.empty() ? !blocked_regex_ranges_admit_empty
-                       : !blocked_regex_first_bytes[static_cast<unsigned char>(value[0])])) {
-      return false;
-    }
-    if (!blocked_regex_ranges.empty() &&
-        std::none_of(blocked_regex_ranges.begin(), blocked_regex_ranges.end(),
-                     [&](const auto& range) {
-                       return range.first <= value && value <= range.second;
-                     })) {
-      return false;
+    if (!blocked_regex_ranges.empty()) {
+      // The first byte alone rules out most values; an empty one is left to
+      // the ranges (it is in one only if that range's min is empty).
+      if (!value.empty() && !blocked_regex_first_bytes[static_cast<unsigned char>(value[0])]) {
+        return false;
+      }
+      if (std::none_of(blocked_regex_ranges.begin(), blocked_regex_ranges.end(),
+                       [&](const auto& range) {
+                         return range.first <= value && value <= range.second;
+                       })) {
+        return false;
+      }
     }
     return blocked_regexes->Match(re2::StringPiece(value.data(), value.size()), nullptr);
   }
@@ -212,8 +212,7 @@ IdentifierNormalizer::Create(const NormalizerOptions& options) {
     }
     if (!ranges_usable) impl->blocked_regex_ranges.clear();
     for (const auto& [min, max] : impl->blocked_regex_ranges) {
-      // An empty min admits the empty string and every first byte up to max's.
-      if (min.empty()) impl->blocked_regex_ranges_admit_empty = true;
+      // An empty min admits every first byte up to max's.
       const int low = min.empty() ? 0 : static_cast<unsigned char>(min[0]);
       const int high = static_cast<unsigned char>(max[0]);
       for (int byte = low; byte <= high; ++byte) impl->blocked_regex_first_bytes[byte] = true;
