@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -196,6 +197,25 @@ class ChunkParser {
   TypeId record_type_;
 };
 
+// Adds the time from its construction to its destruction to a counter of
+// nanoseconds (atomic: the parse stage runs on every thread).
+class BusyTimer {
+ public:
+  explicit BusyTimer(std::atomic<int64_t>& total) : total_(total), start_(Now()) {}
+  ~BusyTimer() { total_.fetch_add(Now() - start_, std::memory_order_relaxed); }
+  BusyTimer(const BusyTimer&) = delete;
+  BusyTimer& operator=(const BusyTimer&) = delete;
+
+ private:
+  static int64_t Now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  std::atomic<int64_t>& total_;
+  int64_t start_;
+};
+
 // How far ahead the serial stage prefetches table slots.
 constexpr size_t kPrefetchAhead = 8;
 
@@ -368,7 +388,9 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   std::atomic<uint64_t> records_absorbed{0};  // for progress, read by the read stage
   size_t file_index = 0;
   uint64_t bytes_before_file = 0;
+  std::atomic<int64_t> read_ns{0}, parse_ns{0}, absorb_ns{0}, spill_ns{0};
   auto read_stage = [&](tbb::flow_control& control) -> Work* {
+    BusyTimer busy(read_ns);
     while (!stop.load() && file_index < files.size()) {
       FileState& file = files[file_index];
       if (file.reader == nullptr) {
@@ -403,6 +425,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     return nullptr;
   };
   auto parse_stage = [&](Work* work) -> Work* {
+    BusyTimer busy(parse_ns);
     chunk_parser.Parse(*work, json_parsers.local());
     work->links.resize(matchers.size());
     for (size_t m = 0; m < matchers.size(); ++m) {
@@ -416,6 +439,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     return work;
   };
   auto absorb_stage = [&](Work* work) -> Work* {
+    BusyTimer busy(absorb_ns);
     if (!absorb_status.ok()) return work;
     absorb_status = absorber.Absorb(*work);
     records_absorbed.store(result.counters.records_read, std::memory_order_relaxed);
@@ -426,6 +450,7 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     return work;
   };
   auto spill_stage = [&](Work* work) {
+    BusyTimer busy(spill_ns);
     std::unique_ptr<Work> owned(work);
     // Once absorbing failed the run fails: nothing more is worth spilling.
     if (!absorb_failed.load()) spiller.Spill(*owned);
@@ -447,6 +472,8 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
   RETURN_IF_ERROR(result.spill->FinishWriting());
   arena.execute([&] { absorber.FinishLinks(); });
   result.bytes_read = bytes_before_file;
+  result.busy = {read_ns.load() * 1e-9, parse_ns.load() * 1e-9, absorb_ns.load() * 1e-9,
+                 spill_ns.load() * 1e-9};
   progress.Finish("read", result.counters.records_read, result.bytes_read);
   return result;
 }

@@ -26,6 +26,17 @@
 
 namespace idstitch {
 
+// Seconds each stage of the read pipeline spent working, summed over threads
+// (the parse stage runs on all of them). Against the stage's wall time and
+// thread count, they show which stage bounds the run and how much per-record
+// work grows with threads: report.json "pipeline_busy_seconds".
+struct PipelineBusy {
+  double read = 0;
+  double parse = 0;   // parsing, normalizing, deterministic matching, hashing
+  double absorb = 0;  // interning and link aggregation (serial)
+  double spill = 0;   // the record spill and probabilistic inputs (serial)
+};
+
 struct IngestResult {
   IdentifierDictionary dictionary;
   std::vector<Link> links;                // aggregated, one per (a, b, matcher)
@@ -37,6 +48,7 @@ struct IngestResult {
   std::vector<uint64_t> record_links_by_matcher;  // before aggregation
   ProbabilisticInputs probabilistic;              // profiles and device sightings
   uint64_t bytes_read = 0;
+  PipelineBusy busy;
 };
 
 // Where rejected records and field errors go: rejects.jsonl, and the first

@@ -216,6 +216,10 @@ std::string BuildReportJson(const RunReportInputs& in) {
   cpu["total"] = cpu_total;
   report["timing_seconds"] = timing;
   report["timing_cpu_seconds"] = cpu;
+  report["pipeline_busy_seconds"] = {{"read", ingest.busy.read},
+                                     {"parse", ingest.busy.parse},
+                                     {"absorb", ingest.busy.absorb},
+                                     {"spill", ingest.busy.spill}};
   // The resolved graph's own footprint (allocated capacity): what must stay
   // in memory per distinct identifier as the graph grows.
   const uint64_t dictionary_bytes = ingest.dictionary.MemoryBytes();

@@ -44,6 +44,23 @@ TEST(EndToEndTest, GenResolveEvalMeetsAccuracyFloor) {
                            "changes.jsonl", "report.json", "rejects.jsonl"}) {
     EXPECT_TRUE(FileExists(dir + "/out/" + file)) << file;
   }
+  // The pipeline's busy times: a serial stage works on one chunk at a time,
+  // so it cannot be busy longer than the stage lasted; all of them together
+  // cannot exceed the two threads' time.
+  nlohmann::json report = nlohmann::json::parse(ReadFile(dir + "/out/report.json"));
+  const double ingest_wall = report["timing_seconds"]["read_parse_match"];
+  const nlohmann::json& busy = report["pipeline_busy_seconds"];
+  double busy_total = 0;
+  for (const char* stage : {"read", "parse", "absorb", "spill"}) {
+    ASSERT_TRUE(busy.contains(stage)) << stage;
+    const double seconds = busy[stage];
+    EXPECT_GT(seconds, 0) << stage;
+    if (std::string(stage) != "parse") {
+      EXPECT_LE(seconds, ingest_wall) << stage;
+    }
+    busy_total += seconds;
+  }
+  EXPECT_LE(busy_total, 2 * ingest_wall);
   ASSERT_EQ(RunIdstitch({"eval", "--truth", dir + "/data/truth.csv", "--assignments",
                          dir + "/out/assignments.csv", "--out", dir + "/eval.json"},
                         &err),
