@@ -25,5 +25,30 @@ TEST(JsonEscapeTest, QuotesAndEscapesOnlyWhatJsonRequires) {
   EXPECT_EQ(Escaped("Zoë 東京 \x7f"), "prefix:\"Zoë 東京 \x7f\"");
 }
 
+// Every byte value at every position of strings up to five words long, in a
+// background of plain ASCII and of UTF-8 high bytes (whose set top bits are
+// what a word-at-a-time test could mistake for a hit), against a byte loop.
+TEST(JsonEscapeTest, NeedsJsonEscapeAgreesWithAByteLoopForEveryByteAtEveryPosition) {
+  int disagreements = 0;
+  for (char background : {'a', '\xc3', '\x7f', '\x80', '\xff', '\x21', '\x1f'}) {
+    for (size_t length = 1; length <= 40; ++length) {
+      for (size_t position = 0; position < length; ++position) {
+        for (int value = 0; value < 256; ++value) {
+          std::string text(length, background);
+          text[position] = static_cast<char>(value);
+          bool expected = false;
+          for (char ch : text) {
+            const unsigned char c = static_cast<unsigned char>(ch);
+            expected |= c < 0x20 || c == '"' || c == '\\';
+          }
+          disagreements += NeedsJsonEscape(text) != expected;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_FALSE(NeedsJsonEscape(""));
+}
+
 }  // namespace
 }  // namespace idstitch
