@@ -8,7 +8,9 @@
 # 7), resolve with 1 and 2 threads alternately REPS times (default 3; the VM's
 # speed drifts), report the median-wall run of each, score the 2-thread one.
 # Per-stage seconds and the graph's bytes per distinct identifier come from
-# report.json; wall time and peak RSS from /usr/bin/time.
+# report.json; wall time and peak RSS from /usr/bin/time. The 2-thread scaling
+# is printed beside the ceiling that bench/core_speed.sh measured for this
+# machine just before the runs (the VM's vCPUs are not always equal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin/idstitch
@@ -24,6 +26,8 @@ reps=${REPS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+ceiling=$( (bench/core_speed.sh 2>/dev/null || true) | sed -n 's/^ceiling.*: //p')
+[ -n "$ceiling" ] || ceiling="not measured (bench/core_speed.sh failed)"
 rows="$work/rows"
 : > "$rows"
 for people in "${sizes[@]}"; do
@@ -55,9 +59,10 @@ for people in "${sizes[@]}"; do
   rm -rf "$data" "$work"/out-"$people"-*/assignments.csv
 done
 
-python3 - "$rows" <<'PY'
+python3 - "$rows" "$ceiling" <<'PY'
 import json, sys
 rows = [line.split() for line in open(sys.argv[1])]
+ceiling = sys.argv[2]
 print('| people | events | threads | wall s | events/s | read+parse+match | graph | assign | write | peak RSS MB | identifiers | graph B/identifier | identities | pairwise P | pairwise R | pairwise F1 |')
 print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 one_thread = {}
@@ -76,5 +81,6 @@ for people, events, threads, wall, rss_kb, report, scores in rows:
 print()
 for people, events, threads, wall, *_ in rows:
     if threads == '2':
-        print('%s people: 2 threads are %.2fx one thread' % (people, one_thread[people] / float(wall)))
+        print('%s people: 2 threads are %.2fx one thread (this machine\'s ceiling for a '
+              'CPU-bound job, bench/core_speed.sh: %s)' % (people, one_thread[people] / float(wall), ceiling))
 PY
