@@ -16,6 +16,8 @@
 namespace idstitch {
 namespace {
 
+using std::literals::string_view_literals::operator""sv;
+
 std::string_view OutcomeName(LinkOutcome outcome) {
   switch (outcome) {
     case LinkOutcome::kApplied: return "applied";
@@ -203,20 +205,31 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
   for (size_t index = assignment.identities.size(); index-- > 0;) {
     events_begin[index] = std::min(events_begin[index], events_begin[index + 1]);
   }
+  // Type and event names, quoted once here rather than once per identity:
+  // `"email":[` and `"page_view":`.
+  std::vector<std::string> type_keys(types.size());
+  for (TypeId type = 0; type < types.size(); ++type) {
+    AppendJsonString(types.spec(type).name, &type_keys[type]);
+    type_keys[type].append(":[");
+  }
+  std::vector<std::string> event_keys(event_names.size());
+  for (size_t event = 0; event < event_names.size(); ++event) {
+    AppendJsonString(event_names[event], &event_keys[event]);
+    event_keys[event].push_back(':');
+  }
   WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* line) {
     const Identity& identity = assignment.identities[index];
-    line->append("{\"identity_id\":");
+    line->append("{\"identity_id\":"sv);
     AppendJsonString(identity.id, line);
-    line->append(",\"members\":{");
+    line->append(",\"members\":{"sv);
     // Members are sorted by type priority, so each type's values are contiguous.
     TypeId current_type = 0;
     bool first_member = true;
     for (NodeId node : identity.members) {
       TypeId type = dictionary.type(node);
       if (first_member || type != current_type) {
-        if (!first_member) line->append("],");
-        AppendJsonString(types.spec(type).name, line);
-        line->append(":[");
+        if (!first_member) line->append("],"sv);
+        line->append(type_keys[type]);
         current_type = type;
       } else {
         line->push_back(',');
@@ -224,24 +237,26 @@ void WriteIdentities(const IdentifierDictionary& dictionary, const IdentifierTyp
       first_member = false;
       AppendJsonString(dictionary.value(node), line);
     }
-    line->append("]},\"records\":");
+    line->append("]},\"records\":"sv);
     absl::StrAppend(line, activity.records[index], ",\"events\":{");
-    absl::InlinedVector<std::pair<std::string_view, uint64_t>, 16> by_name;
+    // (name, count, event id): sorted by name; the id finds the quoted key.
+    absl::InlinedVector<std::tuple<std::string_view, uint64_t, size_t>, 16> by_name;
     for (size_t e = events_begin[index]; e < events_begin[index + 1]; ++e) {
       // Records without an event count in "records" only.
-      std::string_view name = event_names[activity.event_counts[e].first & 0xffff];
-      if (!name.empty()) by_name.emplace_back(name, activity.event_counts[e].second);
+      const size_t event = activity.event_counts[e].first & 0xffff;
+      std::string_view name = event_names[event];
+      if (!name.empty()) by_name.emplace_back(name, activity.event_counts[e].second, event);
     }
     std::sort(by_name.begin(), by_name.end());
     for (size_t i = 0; i < by_name.size(); ++i) {
       if (i) line->push_back(',');
-      AppendJsonString(by_name[i].first, line);
-      absl::StrAppend(line, ":", by_name[i].second);
+      line->append(event_keys[std::get<2>(by_name[i])]);
+      absl::StrAppend(line, std::get<1>(by_name[i]));
     }
     line->push_back('}');
     AppendTimestampField("first_seen", activity.first_seen[index], line);
     AppendTimestampField("last_seen", activity.last_seen[index], line);
-    line->append("}\n");
+    line->append("}\n"sv);
   });
 }
 

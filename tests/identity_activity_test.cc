@@ -54,5 +54,21 @@ TEST(IdentityActivityTest, FewAndManyEventNamesCountAlike) {
   }
 }
 
+// Event names are listed by name, whatever order they were first seen in
+// (which is their id order), and quoted as JSON.
+TEST(IdentityActivityTest, EventNamesAreSortedByNameAndEscaped) {
+  std::string dir = MakeTempDir("activity-names");
+  std::string input;
+  for (const char* event : {"zeta", "quote\\\"d", "alpha", "zeta", "tab\\tin"}) {
+    absl::StrAppend(&input, R"({"email":"p@example.com","event":")", event, "\"}\n");
+  }
+  WriteFile(dir + "/in.jsonl", input);
+  ASSERT_EQ(RunIdstitch({"resolve", dir + "/in.jsonl", "--out", dir + "/out", "--quiet",
+                         "--no-colocation"}),
+            0);
+  EXPECT_THAT(ReadFile(dir + "/out/identities.jsonl"),
+              HasSubstr(R"("events":{"alpha":1,"quote\"d":1,"tab\tin":1,"zeta":2})"));
+}
+
 }  // namespace
 }  // namespace idstitch
