@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
 #include "resolver/json_escape.h"
+#include "resolver/status_macros.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
 #include "tbb/task_group.h"
@@ -138,26 +139,19 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
   // are looked up in parallel; then its activity is counted (serially, one
   // task) while its rows are formatted (in parallel) beside it.
   constexpr size_t kBatch = 1 << 15;
-  std::vector<SpilledRecord> batch(kBatch);
-  std::vector<uint32_t> identity_of(kBatch);
-  bool more = true;
-  while (more) {
-    size_t filled = 0;
-    while (filled < kBatch) {
-      absl::StatusOr<bool> read = spill.Read(&batch[filled]);
-      if (!read.ok()) return read.status();
-      if (!*read) {
-        more = false;
-        break;
-      }
-      ++filled;
-    }
+  SpilledBatch batch;
+  std::vector<uint32_t> identity_of;
+  while (true) {
+    RETURN_IF_ERROR(spill.ReadBatch(kBatch, &batch));
+    const size_t filled = batch.size();
+    if (filled == 0) break;
+    identity_of.resize(filled);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, filled, 1024),
                       [&](const tbb::blocked_range<size_t>& range) {
                         for (size_t i = range.begin(); i < range.end(); ++i) {
-                          const std::vector<NodeId>& nodes = batch[i].nodes;
-                          NodeId anchor = nodes.front();
-                          for (NodeId node : nodes) {
+                          NodeId anchor = batch.node(i, 0);
+                          for (size_t k = 0; k < batch.node_count(i); ++k) {
+                            const NodeId node = batch.node(i, k);
                             if (!quarantined[node]) {
                               anchor = node;
                               break;
@@ -169,20 +163,20 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
     tbb::task_group counting;
     counting.run([&] {
       for (size_t i = 0; i < filled; ++i) {
-        const SpilledRecord& record = batch[i];
         const uint32_t identity = identity_of[i];
         ++activity.records[identity];
-        event_counts.Add(identity, record.event);
-        if (record.ts != kNoTimestamp) {
+        event_counts.Add(identity, batch.event(i));
+        const int64_t ts = batch.ts(i);
+        if (ts != kNoTimestamp) {
           int64_t& first = activity.first_seen[identity];
           int64_t& last = activity.last_seen[identity];
-          if (first == kNoTimestamp || record.ts < first) first = record.ts;
-          if (last == kNoTimestamp || record.ts > last) last = record.ts;
+          if (first == kNoTimestamp || ts < first) first = ts;
+          if (last == kNoTimestamp || ts > last) last = ts;
         }
       }
     });
     WriteInOrder(filled, out, [&](size_t i, std::string* row) {
-      AppendCsvField(batch[i].record_id, row);
+      AppendCsvField(batch.record_id(i), row);
       row->push_back(',');
       row->append(assignment.identities[identity_of[i]].id);
       row->push_back('\n');

@@ -10,8 +10,10 @@
 #define IDSTITCH_RESOLVER_RECORD_SPILL_H_
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,11 +22,39 @@
 
 namespace idstitch {
 
-struct SpilledRecord {
-  std::string record_id;
-  int64_t ts = kNoTimestamp;
-  uint16_t event = 0;
-  std::vector<NodeId> nodes;  // in the record's identifier order (anchor first)
+// Records read back from the spill, in write order: their bytes in one
+// buffer, as they were written, and a fixed-size entry per record. Reading a
+// batch copies each record once, with no per-record strings or vectors (the
+// writer of assignments.csv reads every record of the run, serially).
+class SpilledBatch {
+ public:
+  size_t size() const { return entries_.size(); }
+  std::string_view record_id(size_t i) const {
+    return {bytes_.data() + entries_[i].offset + sizeof(uint16_t), entries_[i].id_length};
+  }
+  int64_t ts(size_t i) const { return entries_[i].ts; }
+  uint16_t event(size_t i) const { return entries_[i].event; }
+  // The record's node ids, in its identifier order (anchor first).
+  size_t node_count(size_t i) const { return entries_[i].node_count; }
+  NodeId node(size_t i, size_t k) const {
+    NodeId node;  // the bytes need not be aligned for a NodeId
+    std::memcpy(&node, bytes_.data() + entries_[i].nodes_offset + k * sizeof(NodeId),
+                sizeof(NodeId));
+    return node;
+  }
+
+ private:
+  friend class RecordSpill;
+  struct Entry {
+    size_t offset;        // of the record's bytes in bytes_
+    size_t nodes_offset;  // of its node ids
+    int64_t ts;
+    uint16_t id_length;
+    uint16_t event;
+    uint8_t node_count;
+  };
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 class RecordSpill {
@@ -39,8 +69,9 @@ class RecordSpill {
              absl::Span<const NodeId> nodes);
   // Ends writing; later Read() calls return the records in write order.
   absl::Status FinishWriting();
-  // False at the end; DataLoss if the file is truncated or unreadable.
-  absl::StatusOr<bool> Read(SpilledRecord* record);
+  // Replaces `*batch` with the next records, at most `max_records` (> 0); an
+  // empty batch at the end. DataLoss if the file is truncated or unreadable.
+  absl::Status ReadBatch(size_t max_records, SpilledBatch* batch);
   uint64_t records() const { return records_; }
 
  private:

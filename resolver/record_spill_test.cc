@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -18,6 +21,36 @@ namespace {
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using testing::DirectoryEntries;
+
+// One record as written, and as read back.
+struct SpilledRecord {
+  std::string record_id;
+  int64_t ts = kNoTimestamp;
+  uint16_t event = 0;
+  std::vector<NodeId> nodes;
+};
+
+// Reads the spill to its end in batches of `batch_size` records. Fails the
+// test on an error.
+std::vector<SpilledRecord> ReadAll(RecordSpill& spill, size_t batch_size) {
+  std::vector<SpilledRecord> records;
+  SpilledBatch batch;
+  while (true) {
+    absl::Status read = spill.ReadBatch(batch_size, &batch);
+    EXPECT_TRUE(read.ok()) << read;
+    if (!read.ok() || batch.size() == 0) break;
+    EXPECT_LE(batch.size(), batch_size);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SpilledRecord record;
+      record.record_id = std::string(batch.record_id(i));
+      record.ts = batch.ts(i);
+      record.event = batch.event(i);
+      for (size_t k = 0; k < batch.node_count(i); ++k) record.nodes.push_back(batch.node(i, k));
+      records.push_back(std::move(record));
+    }
+  }
+  return records;
+}
 
 // The i-th record of a varied test log.
 SpilledRecord MakeRecord(int i) {
@@ -60,19 +93,29 @@ TEST(RecordSpillTest, RoundTripsManyRecords) {
   }
   EXPECT_EQ((*spill)->records(), static_cast<uint64_t>(kRecords));
   ASSERT_TRUE((*spill)->FinishWriting().ok());
-  SpilledRecord got;
-  for (int i = 0; i < kRecords; ++i) {
-    absl::StatusOr<bool> more = (*spill)->Read(&got);
-    ASSERT_TRUE(more.ok()) << more.status();
-    ASSERT_TRUE(*more) << "ended early at record " << i;
-    ExpectSame(got, MakeRecord(i), i);
+  // Batches of 1000 end exactly at the last record; the next read is empty.
+  std::vector<SpilledRecord> got = ReadAll(**spill, 1000);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kRecords));
+  for (int i = 0; i < kRecords; ++i) ExpectSame(got[i], MakeRecord(i), i);
+  SpilledBatch batch;
+  ASSERT_TRUE((*spill)->ReadBatch(10, &batch).ok());  // and stays at the end
+  EXPECT_EQ(batch.size(), 0u);
+}
+
+TEST(RecordSpillTest, BatchSizesDoNotChangeWhatIsRead) {
+  for (size_t batch_size : {1, 7, 4096}) {
+    absl::StatusOr<std::unique_ptr<RecordSpill>> spill =
+        RecordSpill::Create(testing::CurrentTestDir());
+    ASSERT_TRUE(spill.ok()) << spill.status();
+    for (int i = 0; i < 3000; ++i) {
+      SpilledRecord record = MakeRecord(i);
+      (*spill)->Write(record.record_id, record.ts, record.event, record.nodes);
+    }
+    ASSERT_TRUE((*spill)->FinishWriting().ok());
+    std::vector<SpilledRecord> got = ReadAll(**spill, batch_size);
+    ASSERT_EQ(got.size(), 3000u) << batch_size;
+    for (int i = 0; i < 3000; ++i) ExpectSame(got[i], MakeRecord(i), i);
   }
-  absl::StatusOr<bool> end = (*spill)->Read(&got);
-  ASSERT_TRUE(end.ok()) << end.status();
-  EXPECT_FALSE(*end);
-  end = (*spill)->Read(&got);  // and stays at the end
-  ASSERT_TRUE(end.ok());
-  EXPECT_FALSE(*end);
 }
 
 TEST(RecordSpillTest, RoundTripsBoundaryNodeCounts) {
@@ -93,13 +136,9 @@ TEST(RecordSpillTest, RoundTripsBoundaryNodeCounts) {
     written.push_back(record);
   }
   ASSERT_TRUE((*spill)->FinishWriting().ok());
-  SpilledRecord got;
-  got.nodes = {9, 9, 9};  // stale contents must be replaced
-  for (size_t i = 0; i < written.size(); ++i) {
-    ASSERT_TRUE((*spill)->Read(&got).value());
-    ExpectSame(got, written[i], static_cast<int>(i));
-  }
-  EXPECT_FALSE((*spill)->Read(&got).value());
+  std::vector<SpilledRecord> got = ReadAll(**spill, 4);  // a batch ends mid-log
+  ASSERT_EQ(got.size(), written.size());
+  for (size_t i = 0; i < written.size(); ++i) ExpectSame(got[i], written[i], static_cast<int>(i));
 }
 
 TEST(RecordSpillTest, RoundTripsLongestRecordId) {
@@ -112,13 +151,13 @@ TEST(RecordSpillTest, RoundTripsLongestRecordId) {
   (*spill)->Write(id, 1, 2, nodes);
   (*spill)->Write("next", 3, 4, nodes);
   ASSERT_TRUE((*spill)->FinishWriting().ok());
-  SpilledRecord got;
-  ASSERT_TRUE((*spill)->Read(&got).value());
-  EXPECT_EQ(got.record_id, id);
-  ASSERT_TRUE((*spill)->Read(&got).value());
-  EXPECT_EQ(got.record_id, "next");
-  EXPECT_EQ(got.ts, 3);
-  EXPECT_EQ(got.event, 4);
+  std::vector<SpilledRecord> got = ReadAll(**spill, 100);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].record_id, id);
+  EXPECT_EQ(got[1].record_id, "next");
+  EXPECT_EQ(got[1].ts, 3);
+  EXPECT_EQ(got[1].event, 4);
+  EXPECT_THAT(got[1].nodes, ElementsAreArray(nodes));
 }
 
 TEST(RecordSpillTest, RecordsStraddlingTheReadBufferRoundTrip) {
@@ -137,12 +176,45 @@ TEST(RecordSpillTest, RecordsStraddlingTheReadBufferRoundTrip) {
     written.push_back(std::move(record));
   }
   ASSERT_TRUE((*spill)->FinishWriting().ok());
-  SpilledRecord got;
-  for (size_t i = 0; i < written.size(); ++i) {
-    ASSERT_TRUE((*spill)->Read(&got).value()) << i;
-    ExpectSame(got, written[i], static_cast<int>(i));
+  std::vector<SpilledRecord> got = ReadAll(**spill, 64);
+  ASSERT_EQ(got.size(), written.size());
+  for (size_t i = 0; i < written.size(); ++i) ExpectSame(got[i], written[i], static_cast<int>(i));
+}
+
+// The spill's file descriptor, found through /proc: the file is unlinked.
+int SpillDescriptor(const std::string& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (!error && target.rfind(dir + "/.idstitch-spill-", 0) == 0) {
+      return std::stoi(entry.path().filename().string());
+    }
   }
-  EXPECT_FALSE((*spill)->Read(&got).value());
+  return -1;
+}
+
+TEST(RecordSpillTest, TruncatedSpillIsDataLossNamingTheDirectory) {
+  // Three records of 26 bytes (length 2, id 1, ts 8, event 2, count 1, three
+  // node ids 12); the file cut inside the last one's node ids, its fixed
+  // fields, and its length.
+  for (off_t size : {76, 60, 53}) {
+    std::string dir = testing::CurrentTestDir();
+    absl::StatusOr<std::unique_ptr<RecordSpill>> spill = RecordSpill::Create(dir);
+    ASSERT_TRUE(spill.ok()) << spill.status();
+    std::vector<NodeId> nodes = {1, 2, 3};
+    for (int i = 0; i < 3; ++i) (*spill)->Write("r", i, 0, nodes);
+    ASSERT_TRUE((*spill)->FinishWriting().ok());
+    const int fd = SpillDescriptor(dir);
+    ASSERT_GE(fd, 0);
+    struct stat file;
+    ASSERT_EQ(fstat(fd, &file), 0);
+    ASSERT_EQ(file.st_size, 3 * 26);
+    ASSERT_EQ(ftruncate(fd, size), 0);
+    SpilledBatch batch;
+    absl::Status read = (*spill)->ReadBatch(10, &batch);
+    EXPECT_THAT(read, StatusIs(absl::StatusCode::kDataLoss)) << size;
+    EXPECT_THAT(std::string(read.message()), ::testing::HasSubstr(dir)) << size;
+  }
 }
 
 TEST(RecordSpillTest, EmptySpillReadsNothing) {
@@ -150,10 +222,10 @@ TEST(RecordSpillTest, EmptySpillReadsNothing) {
   ASSERT_TRUE(spill.ok()) << spill.status();
   EXPECT_EQ((*spill)->records(), 0u);
   ASSERT_TRUE((*spill)->FinishWriting().ok());
-  SpilledRecord got;
-  absl::StatusOr<bool> more = (*spill)->Read(&got);
-  ASSERT_TRUE(more.ok()) << more.status();
-  EXPECT_FALSE(*more);
+  SpilledBatch batch;
+  absl::Status read = (*spill)->ReadBatch(10, &batch);
+  ASSERT_TRUE(read.ok()) << read;
+  EXPECT_EQ(batch.size(), 0u);
 }
 
 TEST(RecordSpillTest, LeavesNoFileInTheDirectory) {
@@ -177,14 +249,13 @@ TEST(RecordSpillTest, SeveralSpillsInOneDirectoryAreIndependent) {
   (*b)->Write("b", 2, 2, nodes_b);
   ASSERT_TRUE((*a)->FinishWriting().ok());
   ASSERT_TRUE((*b)->FinishWriting().ok());
-  SpilledRecord got;
-  ASSERT_TRUE((*b)->Read(&got).value());
-  EXPECT_EQ(got.record_id, "b");
-  EXPECT_FALSE((*b)->Read(&got).value());
-  ASSERT_TRUE((*a)->Read(&got).value());
-  EXPECT_EQ(got.record_id, "a");
-  EXPECT_THAT(got.nodes, ElementsAreArray(nodes_a));
-  EXPECT_FALSE((*a)->Read(&got).value());
+  std::vector<SpilledRecord> got_b = ReadAll(**b, 10);
+  ASSERT_EQ(got_b.size(), 1u);
+  EXPECT_EQ(got_b[0].record_id, "b");
+  std::vector<SpilledRecord> got_a = ReadAll(**a, 10);
+  ASSERT_EQ(got_a.size(), 1u);
+  EXPECT_EQ(got_a[0].record_id, "a");
+  EXPECT_THAT(got_a[0].nodes, ElementsAreArray(nodes_a));
 }
 
 TEST(RecordSpillTest, CreateInMissingDirectoryIsUnavailable) {
