@@ -26,31 +26,30 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
   return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
-// Reads `count` digits at text[at...] into *value.
-bool Digits(std::string_view text, size_t at, size_t count, unsigned* value) {
-  if (at + count > text.size()) return false;
-  unsigned out = 0;
-  for (size_t i = at; i < at + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    out = out * 10 + static_cast<unsigned>(text[i] - '0');
-  }
-  *value = out;
-  return true;
+// The two decimal digits at text[at], or -1 if either is not a digit. The
+// caller has checked the length.
+int TwoDigits(std::string_view text, size_t at) {
+  const unsigned high = static_cast<unsigned char>(text[at]) - '0';
+  const unsigned low = static_cast<unsigned char>(text[at + 1]) - '0';
+  return high < 10 && low < 10 ? static_cast<int>(high * 10 + low) : -1;
 }
 
 // "YYYY-MM-DDTHH:MM:SS[.digits](Z|+hh:mm|-hh:mm)" with every field in range.
 // Returns false for anything else, which then goes to Abseil: the fast path
 // never accepts what Abseil would reject, nor reads a value differently.
 bool ParseCommonRfc3339(std::string_view text, int64_t* unix_seconds) {
-  unsigned year, month, day, hour, minute, second;
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || !Digits(text, 0, 4, &year) ||
-      !Digits(text, 5, 2, &month) || !Digits(text, 8, 2, &day) || !Digits(text, 11, 2, &hour) ||
-      !Digits(text, 14, 2, &minute) || !Digits(text, 17, 2, &second)) {
+      text[13] != ':' || text[16] != ':') {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
+  const int century = TwoDigits(text, 0), year_of_century = TwoDigits(text, 2);
+  const int month = TwoDigits(text, 5), day = TwoDigits(text, 8);
+  const int hour = TwoDigits(text, 11), minute = TwoDigits(text, 14), second = TwoDigits(text, 17);
+  // Any -1 (a non-digit) makes the minimum negative.
+  if (std::min({century, year_of_century, month, day, hour, minute, second}) < 0) return false;
+  const int64_t year = century * 100 + year_of_century;
+  if (month < 1 || month > 12 || day < 1 || day > static_cast<int>(DaysInMonth(year, month)) ||
+      hour > 23 || minute > 59 || second > 59) {
     return false;
   }
   size_t at = 19;
@@ -64,9 +63,8 @@ bool ParseCommonRfc3339(std::string_view text, int64_t* unix_seconds) {
     // UTC.
   } else if (at + 6 == text.size() && (text[at] == '+' || text[at] == '-') &&
              text[at + 3] == ':') {
-    unsigned offset_hours, offset_minutes;
-    if (!Digits(text, at + 1, 2, &offset_hours) || !Digits(text, at + 4, 2, &offset_minutes) ||
-        offset_hours > 23 || offset_minutes > 59) {
+    const int offset_hours = TwoDigits(text, at + 1), offset_minutes = TwoDigits(text, at + 4);
+    if (offset_hours < 0 || offset_minutes < 0 || offset_hours > 23 || offset_minutes > 59) {
       return false;
     }
     offset_seconds = (int64_t{offset_hours} * 60 + offset_minutes) * 60;
