@@ -124,7 +124,7 @@ class ChunkParser {
       ++work.counters.records_read;
     }
     std::vector<std::string> fields;
-    const char* data = work.chunk.data.data();
+    const char* data = work.chunk.lines().data();
     size_t position = 0;
     uint64_t line_number = work.chunk.first_line;
     while (position < work.chunk.size) {
@@ -135,7 +135,7 @@ class ChunkParser {
       // newlines) can span lines.
       line_number += 1;
       if (file.format != InputFormat::kJsonl) line_number += std::count(row.begin(), row.end(), '\n');
-      size_t capacity = work.chunk.data.size() - position;
+      size_t capacity = work.chunk.readable() - position;
       position = end + 1;
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank

@@ -16,10 +16,14 @@ namespace idstitch {
 namespace {
 
 // zlib reads straight into our buffer only for requests of at least twice
-// its own buffer; smaller ones are copied through it.
-constexpr size_t kZlibBuffer = 1 << 18;
-constexpr size_t kReadBytes = 1 << 20;
-static_assert(kReadBytes >= 2 * kZlibBuffer);
+// its own buffer; smaller ones are copied through it. A chunk's read is
+// about a chunk (256 KiB by default).
+constexpr size_t kZlibBuffer = 1 << 16;
+// Reads past a chunk's worth (a long line, a CSV header) go this far at a time.
+constexpr size_t kMoreBytes = 1 << 17;
+static_assert(kMoreBytes >= 2 * kZlibBuffer);
+// The smallest read towards a chunk (a tiny chunk size, in tests).
+constexpr size_t kMinReadBytes = 1 << 12;
 
 gzFile AsGz(void* gz) { return static_cast<gzFile>(gz); }
 
@@ -85,11 +89,16 @@ InputReader::~InputReader() { gzclose(AsGz(gz_)); }
 
 absl::StatusOr<bool> InputReader::Fill() {
   if (eof_) return false;
-  // Room for one read and a closing newline after the pending bytes.
+  // Up to a chunk's worth pending, or more if a chunk's worth is not enough.
   const size_t pending_bytes = end_ - begin_;
-  if (end_ + kReadBytes + 1 > capacity_) {
-    if (pending_bytes + kReadBytes + 1 > capacity_) {
-      const size_t capacity = std::max(2 * capacity_, pending_bytes + kReadBytes + 1);
+  const size_t read_bytes = pending_bytes < chunk_bytes_
+                                ? std::max(chunk_bytes_ - pending_bytes, kMinReadBytes)
+                                : kMoreBytes;
+  // Room for the read, a closing newline and a chunk's padding.
+  const size_t needed = read_bytes + 1 + kChunkPadding;
+  if (end_ + needed > capacity_) {
+    if (pending_bytes + needed > capacity_) {
+      const size_t capacity = std::max(2 * capacity_, pending_bytes + needed);
       std::unique_ptr<char[]> bigger = std::make_unique_for_overwrite<char[]>(capacity);
       if (pending_bytes > 0) std::memcpy(bigger.get(), buffer_.get() + begin_, pending_bytes);
       buffer_ = std::move(bigger);
@@ -100,7 +109,7 @@ absl::StatusOr<bool> InputReader::Fill() {
     begin_ = 0;
     end_ = pending_bytes;
   }
-  int got = gzread(AsGz(gz_), buffer_.get() + end_, kReadBytes);
+  int got = gzread(AsGz(gz_), buffer_.get() + end_, static_cast<unsigned>(read_bytes));
   if (got < 0) {
     int code = 0;
     const char* message = gzerror(AsGz(gz_), &code);
@@ -225,6 +234,28 @@ absl::StatusOr<bool> InputReader::SkipOverlongLine(InputChunk* chunk) {
   }
 }
 
+void InputReader::HandOver(size_t cut, InputChunk* chunk) {
+  // Fill() left room for the padding after every read, so the chunk's lines
+  // are followed by readable bytes: the rest of the read, then spare room.
+  const size_t rest = end_ - (begin_ + cut);
+  std::unique_ptr<char[]> next = std::move(chunk->buffer);
+  size_t next_capacity = chunk->capacity;
+  if (next == nullptr || next_capacity < std::max(capacity_, rest)) {
+    // A new chunk, or one whose buffer a long line had grown less than ours.
+    next_capacity = std::max(capacity_, rest);
+    next = std::make_unique_for_overwrite<char[]>(next_capacity);
+  }
+  if (rest > 0) std::memcpy(next.get(), buffer_.get() + begin_ + cut, rest);
+  chunk->buffer = std::move(buffer_);
+  chunk->capacity = capacity_;
+  chunk->offset = begin_;
+  chunk->size = cut;
+  buffer_ = std::move(next);
+  capacity_ = next_capacity;
+  begin_ = 0;
+  end_ = rest;
+}
+
 absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
   chunk->file_index = file_index_;
   chunk->overlong_lines.clear();
@@ -251,19 +282,18 @@ absl::StatusOr<bool> InputReader::Next(InputChunk* chunk) {
       if (overlong != std::string::npos) cut = overlong;
       chunk->first_line = next_line_;
       next_line_ += CountNewlines(pending().data(), cut);
-      // The chunk's string keeps its capacity from one use to the next:
-      // no allocation, and the copy is the only pass over the bytes here.
-      chunk->data.assign(pending().data(), cut);
-      chunk->data.append(kChunkPadding, '\0');
-      chunk->size = cut;
-      Consume(cut);
+      HandOver(cut, chunk);
       return true;
     }
     if (pending().empty() && eof_) {
       if (chunk->overlong_lines.empty()) return false;
       // Only skipped lines remain: hand them over so they are reported.
       chunk->first_line = next_line_;
-      chunk->data.assign(kChunkPadding, '\0');
+      if (chunk->capacity < kChunkPadding) {
+        chunk->buffer = std::make_unique<char[]>(kChunkPadding);
+        chunk->capacity = kChunkPadding;
+      }
+      chunk->offset = 0;
       chunk->size = 0;
       return true;
     }

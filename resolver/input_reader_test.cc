@@ -100,16 +100,16 @@ std::vector<InputChunk> ReadChunks(const std::string& path, InputFormat format,
     absl::StatusOr<bool> more = (*reader)->Next(&chunk);
     EXPECT_TRUE(more.ok()) << more.status();
     if (!more.ok() || !*more) break;
-    EXPECT_GE(chunk.data.size(), chunk.size + kChunkPadding);
+    EXPECT_GE(chunk.readable(), chunk.size + kChunkPadding);
     if (chunk.size > 0) {
-      EXPECT_EQ(chunk.data[chunk.size - 1], '\n');
+      EXPECT_EQ(chunk.lines().back(), '\n');
     }
     if (next_line != 0) {
       // Skipped overlong lines come between the previous chunk and this one.
       EXPECT_EQ(chunk.first_line, next_line + chunk.overlong_lines.size());
     }
     next_line = chunk.first_line +
-                std::count(chunk.data.begin(), chunk.data.begin() + chunk.size, '\n');
+                std::count(chunk.lines().begin(), chunk.lines().end(), '\n');
     chunks.push_back(std::move(chunk));
     if (chunks.size() > 100000) {
       ADD_FAILURE() << "too many chunks";
@@ -122,7 +122,7 @@ std::vector<InputChunk> ReadChunks(const std::string& path, InputFormat format,
 
 std::string Concatenate(const std::vector<InputChunk>& chunks) {
   std::string all;
-  for (const InputChunk& chunk : chunks) all.append(chunk.data, 0, chunk.size);
+  for (const InputChunk& chunk : chunks) all.append(chunk.lines());
   return all;
 }
 
@@ -147,16 +147,16 @@ std::string Describe(const std::string& path, InputFormat format, size_t max_lin
     }
     if (!*more) break;
     for (uint64_t line : chunk.overlong_lines) lines.push_back({line, "<overlong>"});
-    if (chunk.data.size() < chunk.size + kChunkPadding ||
-        (chunk.size > 0 && chunk.data[chunk.size - 1] != '\n')) {
+    if (chunk.readable() < chunk.size + kChunkPadding ||
+        (chunk.size > 0 && chunk.lines().back() != '\n')) {
       trailer = absl::StrCat(" BROKEN chunk at line ", chunk.first_line);
       break;
     }
     uint64_t line = chunk.first_line;
     size_t begin = 0;
     while (begin < chunk.size) {
-      size_t end = chunk.data.find('\n', begin);
-      std::string text = chunk.data.substr(begin, end - begin);
+      size_t end = chunk.lines().find('\n', begin);
+      std::string text(chunk.lines().substr(begin, end - begin));
       if (text.size() > 40) text = absl::StrCat("<", text.size(), " bytes>");
       size_t cr = 0;
       while ((cr = text.find('\r', cr)) != std::string::npos) text.replace(cr, 1, "\\r");
@@ -255,7 +255,7 @@ TEST(InputReaderTest, JsonlChunksHoldWholeLinesWithRightLineNumbers) {
     EXPECT_LE(chunk.size, 64u);
     EXPECT_THAT(chunk.overlong_lines, IsEmpty());
     ASSERT_LE(chunk.first_line, lines.size());
-    std::string first = chunk.data.substr(0, chunk.data.find('\n'));
+    std::string first(chunk.lines().substr(0, chunk.lines().find('\n')));
     EXPECT_EQ(first, lines[chunk.first_line - 1]) << "chunk at line " << chunk.first_line;
   }
   EXPECT_EQ(Concatenate(chunks), content);
@@ -360,10 +360,54 @@ TEST(InputReaderTest, ManyReadsAndALineLongerThanAReadAreDeliveredWhole) {
       // ReadChunks checked that line numbers follow on; the count must end right.
       const InputChunk& last = chunks.back();
       EXPECT_EQ(last.first_line - 1 +
-                    std::count(last.data.begin(), last.data.begin() + last.size, '\n'),
+                    std::count(last.lines().begin(), last.lines().end(), '\n'),
                 60002u)
           << path << " " << chunk_bytes;
       EXPECT_EQ(reader->bytes_read(), content.size());
+    }
+  }
+}
+
+// The pipeline reuses a few chunks, several of them in flight at once: the
+// reader takes each one's buffer back when it fills it again. Every chunk's
+// lines must stay as delivered until then, whatever the later reads (long
+// lines that grow the buffer, skipped overlong ones).
+TEST(InputReaderTest, ReusedChunksKeepTheirLinesUntilFilledAgain) {
+  std::string dir = TestDir();
+  std::string content = NoisyJsonl(20000);
+  absl::StrAppend(&content, "{\"long\":\"", std::string(700'000, 'y'), "\"}\n");
+  content += NoisyJsonl(5000);
+  absl::StrAppend(&content, "{\"overlong\":\"", std::string(3'000'000, 'x'), "\"}\n");
+  content += NoisyJsonl(5000);
+  const std::string without_overlong =
+      NoisyJsonl(20000) + absl::StrCat("{\"long\":\"", std::string(700'000, 'y'), "\"}\n") +
+      NoisyJsonl(5000) + NoisyJsonl(5000);
+  std::string plain = WriteFile(dir + "/in.jsonl", content);
+  std::string gz = WriteGzip(dir + "/in.jsonl.gz", content);
+  for (const std::string& path : {plain, gz}) {
+    for (size_t chunk_bytes : {size_t{100}, size_t{1} << 18}) {
+      absl::StatusOr<std::unique_ptr<InputReader>> reader =
+          InputReader::Open(path, 0, InputFormat::kJsonl, 1'000'000, chunk_bytes);
+      ASSERT_TRUE(reader.ok()) << reader.status();
+      constexpr size_t kInFlight = 5;
+      std::vector<InputChunk> ring(kInFlight);
+      std::vector<std::string> delivered(kInFlight);
+      std::string all;
+      size_t overlong = 0;
+      for (size_t n = 0;; ++n) {
+        InputChunk& chunk = ring[n % kInFlight];
+        // Still what it was when handed out, kInFlight - 1 reads ago.
+        ASSERT_EQ(chunk.lines(), delivered[n % kInFlight]) << path << " chunk " << n;
+        absl::StatusOr<bool> more = (*reader)->Next(&chunk);
+        ASSERT_TRUE(more.ok()) << more.status();
+        if (!*more) break;
+        ASSERT_GE(chunk.readable(), chunk.size + kChunkPadding);
+        overlong += chunk.overlong_lines.size();
+        delivered[n % kInFlight] = std::string(chunk.lines());
+        all += delivered[n % kInFlight];
+      }
+      EXPECT_EQ(overlong, 1u) << path << " " << chunk_bytes;
+      EXPECT_EQ(all, without_overlong) << path << " " << chunk_bytes;
     }
   }
 }
@@ -518,7 +562,7 @@ TEST(InputReaderTest, CsvQuotedNewlinesAreNeverSplitAcrossChunks) {
       EXPECT_EQ(chunks[0].first_line, 2u);
       EXPECT_EQ(Concatenate(chunks), body) << chunk_bytes;
       for (const InputChunk& chunk : chunks) {
-        std::string_view lines(chunk.data.data(), chunk.size);
+        std::string_view lines = chunk.lines();
         ASSERT_TRUE(CsvRowIsComplete(lines)) << "chunk at line " << chunk.first_line;
         // Every chunk starts with a row that starts with its id.
         ASSERT_TRUE(lines[0] >= '1' && lines[0] <= '9') << chunk.first_line;
