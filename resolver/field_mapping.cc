@@ -74,9 +74,43 @@ void FieldMapping::IndexByLength() {
     std::sort(bucket.begin(), bucket.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });
   }
+  signatures_by_length_.assign(kSignatureName + 1, {});
+  for (size_t length = 1; length <= kSignatureName; ++length) {
+    for (const auto& [name, target] : by_length_[length]) {
+      signatures_by_length_[length].emplace_back(SignatureOf(name), target);
+    }
+  }
+}
+
+FieldMapping::Signature FieldMapping::SignatureOf(std::string_view name) {
+  // Fixed-size loads (no call into memcpy); for 8-16 bytes the two words
+  // overlap, for 4-7 the two halves do, and 1-3 bytes are all read.
+  const char* p = name.data();
+  const size_t n = name.size();
+  if (n >= 8) {
+    uint64_t first, last;
+    std::memcpy(&first, p, 8);
+    std::memcpy(&last, p + n - 8, 8);
+    return {first, last};
+  }
+  if (n >= 4) {
+    uint32_t first, last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    return {first, last};
+  }
+  const auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return {byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16, 0};
 }
 
 FieldTarget FieldMapping::Lookup(std::string_view name) const {
+  if (!name.empty() && name.size() <= kSignatureName) {
+    const Signature signature = SignatureOf(name);
+    for (const auto& [candidate, target] : signatures_by_length_[name.size()]) {
+      if (candidate == signature) return target;
+    }
+    return FieldTarget{};
+  }
   if (name.size() < kShortName) {
     // Names of one length mostly differ in their first byte (email, event,
     // phone): comparing it inline skips most calls into memcmp, which showed

@@ -7,6 +7,7 @@
 #ifndef IDSTITCH_RESOLVER_FIELD_MAPPING_H_
 #define IDSTITCH_RESOLVER_FIELD_MAPPING_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,11 +39,19 @@ class FieldMapping {
   static constexpr size_t kShortName = 32;
   void IndexByLength();
 
+  // A name of 1 to 16 bytes as two words that hold all of its bytes
+  // (overlapping loads): equal for two names of one length iff the names are.
+  using Signature = std::pair<uint64_t, uint64_t>;
+  static constexpr size_t kSignatureName = 16;
+  static Signature SignatureOf(std::string_view name);
+
   absl::flat_hash_map<std::string, FieldTarget> targets_;
   // The same names shorter than kShortName, bucketed by length: a lookup
   // (one per field of every record) compares against one or two names
-  // instead of hashing the key.
+  // instead of hashing the key; names up to kSignatureName bytes by their
+  // signatures, the rest with memcmp.
   std::vector<std::vector<std::pair<std::string, FieldTarget>>> by_length_;
+  std::vector<std::vector<std::pair<Signature, FieldTarget>>> signatures_by_length_;
 };
 
 }  // namespace idstitch
