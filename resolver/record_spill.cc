@@ -15,10 +15,11 @@ namespace {
 
 constexpr size_t kIoBytes = 1 << 20;
 
-// Appends the raw bytes of a trivially copyable value.
+// Writes the raw bytes of a trivially copyable value; returns the end.
 template <typename T>
-void AppendBytes(const T& value, std::string& out) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+char* PutBytes(const T& value, char* out) {
+  std::memcpy(out, &value, sizeof(T));
+  return out + sizeof(T);
 }
 
 template <typename T>
@@ -49,12 +50,18 @@ void RecordSpill::Write(std::string_view record_id, int64_t ts, uint16_t event,
   // record_id length is bounded by max_field_length (<= 65535) or FILE:LINE.
   uint16_t id_length = static_cast<uint16_t>(std::min<size_t>(record_id.size(), 65535));
   uint8_t count = static_cast<uint8_t>(nodes.size());
-  AppendBytes(id_length, buffer_);
-  buffer_.append(record_id.data(), id_length);
-  AppendBytes(ts, buffer_);
-  AppendBytes(event, buffer_);
-  AppendBytes(count, buffer_);
-  buffer_.append(reinterpret_cast<const char*>(nodes.data()), sizeof(NodeId) * count);
+  // One resize and fixed-size copies: six appends, each checking capacity,
+  // were 1.6% of a run's instructions in this serial stage.
+  const size_t at = buffer_.size();
+  buffer_.resize(at + sizeof(id_length) + id_length + sizeof(ts) + sizeof(event) + sizeof(count) +
+                 sizeof(NodeId) * count);
+  char* out = buffer_.data() + at;
+  out = PutBytes(id_length, out);
+  std::memcpy(out, record_id.data(), id_length);
+  out = PutBytes(ts, out + id_length);
+  out = PutBytes(event, out);
+  out = PutBytes(count, out);
+  std::memcpy(out, nodes.data(), sizeof(NodeId) * count);
   ++records_;
   if (buffer_.size() >= kIoBytes) FlushWrites();
 }
