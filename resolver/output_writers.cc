@@ -110,11 +110,16 @@ void WriteIdentityMap(const IdentifierDictionary& dictionary,
                       const IdentifierTypeRegistry& types,
                       const IdentityAssignment& assignment, AtomicFile& out) {
   out.Append("identifier_type,identifier,identity_id\n");
+  // Each type's first column, quoted once per run rather than once per row.
+  std::vector<std::string> type_fields(types.size());
+  for (TypeId type = 0; type < types.size(); ++type) {
+    AppendCsvField(types.spec(type).name, &type_fields[type]);
+    type_fields[type].push_back(',');
+  }
   WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* row) {
     const Identity& identity = assignment.identities[index];
     for (NodeId node : identity.members) {
-      AppendCsvField(types.spec(dictionary.type(node)).name, row);
-      row->push_back(',');
+      row->append(type_fields[dictionary.type(node)]);
       AppendCsvField(dictionary.value(node), row);
       row->push_back(',');
       row->append(identity.id);
