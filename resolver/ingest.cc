@@ -369,7 +369,8 @@ absl::StatusOr<IngestResult> Ingest(const ResolverOptions& options,
     ASSIGN_OR_RETURN(files[i].format, ResolveFormat(inputs[i], options.format));
   }
   ASSIGN_OR_RETURN(FieldMapping mapping, FieldMapping::Create(options.types, options.field_map));
-  RecordParser parser(options.types, mapping, normalizer, options.max_field_length);
+  RecordParser parser(options.types, mapping, normalizer, options.max_field_length,
+                      /*keep_device_context=*/options.probabilistic.colocation);
   std::optional<TypeId> record_type = options.types.Find(kRecordTypeName);
   if (!record_type.has_value()) return absl::InternalError("the record identifier type is missing");
   ChunkParser chunk_parser(parser, files, *record_type);

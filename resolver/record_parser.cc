@@ -57,9 +57,11 @@ void FieldIssue(std::string_view field, std::string reason, std::string message,
 }  // namespace
 
 RecordParser::RecordParser(const IdentifierTypeRegistry& types, const FieldMapping& mapping,
-                           const IdentifierNormalizer& normalizer, size_t max_field_length)
+                           const IdentifierNormalizer& normalizer, size_t max_field_length,
+                           bool keep_device_context)
     : types_(types), mapping_(mapping), normalizer_(normalizer),
-      max_field_length_(max_field_length), type_rank_(types.OrderRanks()) {}
+      max_field_length_(max_field_length), keep_device_context_(keep_device_context),
+      type_rank_(types.OrderRanks()) {}
 
 void RecordParser::ClearRecord(Record* record) const {
   record->record_id.clear();
@@ -135,10 +137,10 @@ void RecordParser::SetField(FieldTarget target, std::string_view name, std::stri
       absl::AsciiStrToLower(&record->event);
       return;
     case StandardField::kIp:
-      record->ip.assign(trimmed);
+      if (keep_device_context_) record->ip.assign(trimmed);
       return;
     case StandardField::kUserAgent:
-      record->user_agent.assign(trimmed);
+      if (keep_device_context_) record->user_agent.assign(trimmed);
       return;
     default: {
       int index = static_cast<int>(target.field) - static_cast<int>(StandardField::kFirstName);

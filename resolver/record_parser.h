@@ -34,8 +34,12 @@ struct CsvLayout {
 
 class RecordParser {
  public:
+  // `keep_device_context`: fill Record::ip and Record::user_agent. Only the
+  // co-location matcher reads them; a run without it skips copying them
+  // (their length limit is still checked and reported).
   RecordParser(const IdentifierTypeRegistry& types, const FieldMapping& mapping,
-               const IdentifierNormalizer& normalizer, size_t max_field_length);
+               const IdentifierNormalizer& normalizer, size_t max_field_length,
+               bool keep_device_context = true);
 
   // Parses one JSON object. `line` must be followed by readable memory up to
   // line.data() + capacity, with capacity >= line.size() + SIMDJSON_PADDING.
@@ -71,6 +75,7 @@ class RecordParser {
   const FieldMapping& mapping_;
   const IdentifierNormalizer& normalizer_;
   size_t max_field_length_;
+  bool keep_device_context_;
   // Each type's place in (priority, name) order: Record's identifier order
   // without comparing type names per record.
   std::vector<uint8_t> type_rank_;

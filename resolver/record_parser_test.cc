@@ -224,6 +224,26 @@ TEST_F(RecordParserTest, ParsesEveryStandardField) {
   EXPECT_THAT(counters_.ignored_fields, IsEmpty());
 }
 
+// Without the co-location matcher nothing reads ip and user_agent: they are
+// not copied, but an over-long one is still reported, and the record is the
+// same otherwise.
+TEST_F(RecordParserTest, DeviceContextIsSkippedWhenNotKept) {
+  parser_ = std::make_unique<RecordParser>(types_, *mapping_, *normalizer_, 16,
+                                           /*keep_device_context=*/false);
+  ASSERT_TRUE(Parse(R"({"record_id": "r-1", "ip": "203.0.113.7", "user_agent": "ua",
+      "event": "view", "email": "a@example.com"})"));
+  EXPECT_THAT(issues_, IsEmpty());
+  EXPECT_EQ(record_.ip, "");
+  EXPECT_EQ(record_.user_agent, "");
+  EXPECT_EQ(record_.record_id, "r-1");
+  EXPECT_EQ(record_.event, "view");
+  EXPECT_EQ(Identifiers(), "email=a@example.com");
+  EXPECT_THAT(counters_.ignored_fields, IsEmpty());
+  ASSERT_TRUE(Parse(
+      R"json({"user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "email": "a@example.com"})json"));
+  EXPECT_THAT(IssueKeys(), ElementsAre("field_too_long@user_agent"));
+}
+
 TEST_F(RecordParserTest, ReusedRecordIsClearedBetweenLines) {
   ASSERT_TRUE(Parse(R"({"record_id": "r-1", "ts": 5, "event": "view", "ip": "1.2.3.4",
       "user_agent": "ua", "first_name": "A", "last_name": "B", "dob": "C", "postcode": "D",
