@@ -530,6 +530,37 @@ TEST(IdentifierNormalizerTest, BlockedRegexPrefilterAgreesWithRe2Set) {
   }
 }
 
+// Blocked values are prefiltered by a bit for their length and end bytes:
+// every blocked value must still be blocked (in any case), and values that
+// share a blocked value's length and both ends, or differ from one in a
+// single byte, must not be.
+TEST(IdentifierNormalizerTest, BlockedValuePrefilterAgreesWithTheList) {
+  auto normalizer = MakeNormalizer(NormalizerOptions{});
+  ASSERT_NE(normalizer, nullptr);
+  const std::vector<std::string> blocked = DefaultBlockedValues();
+  auto outcome = [&](const std::string& value) {
+    std::string out, why;
+    return normalizer->Normalize(NormalizerKind::kExact, value, &out, &why);
+  };
+  int wrong = 0;
+  for (const std::string& value : blocked) {
+    wrong += outcome(value) != NormalizeOutcome::kBlocked;
+    wrong += outcome(absl::AsciiStrToUpper(value)) != NormalizeOutcome::kBlocked;
+    for (size_t i = 0; i < value.size(); ++i) {
+      for (char replacement : {'q', 'Z', '7', '#'}) {
+        std::string near = value;
+        near[i] = replacement;
+        if (std::find(blocked.begin(), blocked.end(), absl::AsciiStrToLower(near)) !=
+            blocked.end()) {
+          continue;
+        }
+        wrong += outcome(near) == NormalizeOutcome::kBlocked;
+      }
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(IdentifierNormalizerTest, EmptyBlockListBlocksNothing) {
   NormalizerOptions options;
   options.blocked_values.clear();
