@@ -48,10 +48,10 @@ class FieldMapping {
   absl::flat_hash_map<std::string, FieldTarget> targets_;
   // The same names shorter than kShortName, bucketed by length: a lookup
   // (one per field of every record) compares against one or two names
-  // instead of hashing the key; names up to kSignatureName bytes by their
-  // signatures, the rest with memcmp.
-  std::vector<std::vector<std::pair<std::string, FieldTarget>>> by_length_;
+  // instead of hashing the key. Names up to kSignatureName bytes are kept as
+  // signatures, longer ones as strings for memcmp.
   std::vector<std::vector<std::pair<Signature, FieldTarget>>> signatures_by_length_;
+  std::vector<std::vector<std::pair<std::string, FieldTarget>>> by_length_;
 };
 
 }  // namespace idstitch

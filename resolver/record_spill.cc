@@ -114,18 +114,19 @@ absl::Status RecordSpill::ReadError(std::string_view what) const {
 }
 
 absl::Status RecordSpill::ReadBatch(size_t max_records, SpilledBatch* batch) {
-  constexpr size_t kFixedBytes = sizeof(int64_t) + sizeof(uint16_t) + sizeof(uint8_t);
+  constexpr size_t kHeadBytes = SpilledBatch::kHeadBytes;
+  constexpr size_t kFixedBytes = SpilledBatch::kFixedBytes;
   batch->bytes_.clear();
   batch->entries_.clear();
   while (batch->entries_.size() < max_records) {
-    if (!Fill(sizeof(uint16_t))) {
+    if (!Fill(kHeadBytes)) {
       if (read_errno_ == 0 && buffer_.size() == read_position_) break;  // the end
       return ReadError("a record's length");
     }
     size_t at = read_position_;
     const uint16_t id_length = TakeBytes<uint16_t>(buffer_, at);
-    if (!Fill(sizeof(uint16_t) + id_length + kFixedBytes)) return ReadError("a record");
-    at = read_position_ + sizeof(uint16_t) + id_length;  // Fill() may have moved the bytes
+    if (!Fill(kHeadBytes + id_length + kFixedBytes)) return ReadError("a record");
+    at = read_position_ + kHeadBytes + id_length;  // Fill() may have moved the bytes
     SpilledBatch::Entry entry;
     entry.id_length = id_length;
     entry.ts = TakeBytes<int64_t>(buffer_, at);
@@ -134,7 +135,6 @@ absl::Status RecordSpill::ReadBatch(size_t max_records, SpilledBatch* batch) {
     const size_t record_bytes = at - read_position_ + sizeof(NodeId) * entry.node_count;
     if (!Fill(record_bytes)) return ReadError("a record's identifiers");
     entry.offset = batch->bytes_.size();
-    entry.nodes_offset = entry.offset + record_bytes - sizeof(NodeId) * entry.node_count;
     batch->bytes_.append(buffer_.data() + read_position_, record_bytes);
     batch->entries_.push_back(entry);
     read_position_ += record_bytes;

@@ -30,24 +30,32 @@ class SpilledBatch {
  public:
   size_t size() const { return entries_.size(); }
   std::string_view record_id(size_t i) const {
-    return {bytes_.data() + entries_[i].offset + sizeof(uint16_t), entries_[i].id_length};
+    return {bytes_.data() + entries_[i].offset + kHeadBytes, entries_[i].id_length};
   }
   int64_t ts(size_t i) const { return entries_[i].ts; }
   uint16_t event(size_t i) const { return entries_[i].event; }
   // The record's node ids, in its identifier order (anchor first).
   size_t node_count(size_t i) const { return entries_[i].node_count; }
   NodeId node(size_t i, size_t k) const {
-    NodeId node;  // the bytes need not be aligned for a NodeId
-    std::memcpy(&node, bytes_.data() + entries_[i].nodes_offset + k * sizeof(NodeId),
+    // The node ids follow the id, ts, event and count, as written; the bytes
+    // need not be aligned for a NodeId.
+    const Entry& entry = entries_[i];
+    NodeId node;
+    std::memcpy(&node,
+                bytes_.data() + entry.offset + kHeadBytes + entry.id_length + kFixedBytes +
+                    k * sizeof(NodeId),
                 sizeof(NodeId));
     return node;
   }
 
  private:
   friend class RecordSpill;
+  // A record's encoding: id length, id, then these fixed fields (ts, event,
+  // node count), then its node ids.
+  static constexpr size_t kHeadBytes = sizeof(uint16_t);
+  static constexpr size_t kFixedBytes = sizeof(int64_t) + sizeof(uint16_t) + sizeof(uint8_t);
   struct Entry {
-    size_t offset;        // of the record's bytes in bytes_
-    size_t nodes_offset;  // of its node ids
+    size_t offset;  // of the record's bytes in bytes_
     int64_t ts;
     uint16_t id_length;
     uint16_t event;
@@ -67,7 +75,7 @@ class RecordSpill {
 
   void Write(std::string_view record_id, int64_t ts, uint16_t event,
              absl::Span<const NodeId> nodes);
-  // Ends writing; later Read() calls return the records in write order.
+  // Ends writing; later ReadBatch() calls return the records in write order.
   absl::Status FinishWriting();
   // Replaces `*batch` with the next records, at most `max_records` (> 0); an
   // empty batch at the end. DataLoss if the file is truncated or unreadable.
