@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <map>
@@ -182,6 +183,21 @@ TEST(IdentityAssignmentTest, DeriveIdentityIdIsPinned) {
   EXPECT_EQ(DeriveIdentityId("account_id", "u-1001"), "id-e88d8afde0bf7685");
   EXPECT_EQ(DeriveIdentityId("email", "a@example.com", 1),
             "id-6213dc63ebf69b6e");
+}
+
+TEST(IdentityAssignmentTest, IdentityIdHashIsXxh3OfTypeColonValueAtEveryLength) {
+  // The key is built on the stack up to 128 bytes and on the heap beyond:
+  // both must hash "type:value" exactly, empty values included.
+  for (size_t length : {size_t{0}, size_t{1}, size_t{120}, size_t{122}, size_t{123},
+                        size_t{500}, size_t{70000}}) {
+    const std::string value(length, 'v');
+    const std::string key = "email:" + value;
+    for (uint32_t salt : {0u, 3u}) {
+      EXPECT_EQ(IdentityIdHash("email", value, salt),
+                XXH3_64bits_withSeed(key.data(), key.size(), 0x6964737469746368ULL + salt))
+          << length;
+    }
+  }
 }
 
 TEST(IdentityAssignmentTest, FormatIdentityIdIsFixedWidthLowercaseHex) {
