@@ -5,6 +5,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "resolver/prefetch.h"
 #include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
 
@@ -156,6 +157,10 @@ class LimitCounter {
     }
   }
 
+  void Prefetch(NodeId root) const {
+    if (!limits_.empty()) PrefetchForRead(counts_.data() + root * limits_.size());
+  }
+
   uint32_t count(NodeId root, size_t index) const {
     return counts_[root * limits_.size() + index];
   }
@@ -248,12 +253,18 @@ IdentityGraphResult BuildIdentityGraph(const IdentifierDictionary& dictionary,
   LimitCounter limits(dictionary, types);
   result.outcomes.reserve(links.size());
   // Links are in canonical (hash) order, so their ends are random nodes: the
-  // parents of links a few ahead are fetched while this one is decided.
-  constexpr size_t kPrefetchAhead = 8;
+  // parents of links a few ahead are fetched while this one is decided, then
+  // (fewer ahead) the parents' own entries, set sizes and limit counts.
+  constexpr size_t kPrefetchParentAhead = 16;
+  constexpr size_t kPrefetchRootAhead = 8;
   for (size_t i = 0; i < links.size(); ++i) {
-    if (i + kPrefetchAhead < links.size()) {
-      result.components.Prefetch(links[i + kPrefetchAhead].a);
-      result.components.Prefetch(links[i + kPrefetchAhead].b);
+    if (i + kPrefetchParentAhead < links.size()) {
+      result.components.Prefetch(links[i + kPrefetchParentAhead].a);
+      result.components.Prefetch(links[i + kPrefetchParentAhead].b);
+    }
+    if (i + kPrefetchRootAhead < links.size()) {
+      limits.Prefetch(result.components.PrefetchParent(links[i + kPrefetchRootAhead].a));
+      limits.Prefetch(result.components.PrefetchParent(links[i + kPrefetchRootAhead].b));
     }
     const Link& link = links[i];
     if (result.quarantined[link.a] || result.quarantined[link.b]) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "resolver/prefetch.h"
 #include "resolver/types.h"
 
 namespace idstitch {
@@ -36,6 +37,16 @@ class UnionFind {
   // Hints that Find(node) comes soon (callers walking edges in an order
   // unrelated to node ids overlap the parent array's cache misses).
   void Prefetch(NodeId node) const { __builtin_prefetch(parent_.data() + node); }
+  // Its second stage, once the node's parent entry has arrived: the parent's
+  // own entry and set size (after path halving, usually the root's, which
+  // Find and Union read next). Returns the parent, for callers that keep
+  // their own per-root data.
+  NodeId PrefetchParent(NodeId node) const {
+    const NodeId parent = parent_[node];
+    PrefetchForRead(parent_.data() + parent);
+    PrefetchForRead(size_.data() + parent);
+    return parent;
+  }
 
   uint32_t set_size(NodeId node) { return size_[Find(node)]; }
   size_t size() const { return parent_.size(); }

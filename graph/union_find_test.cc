@@ -95,5 +95,14 @@ TEST(UnionFindTest, ResizeAddsSingletons) {
   EXPECT_EQ(uf.num_sets(), 3u);
 }
 
+TEST(UnionFindTest, PrefetchParentReturnsTheParent) {
+  UnionFind forest(4);
+  EXPECT_EQ(forest.PrefetchParent(2), 2u);  // a singleton is its own parent
+  const NodeId root = forest.Union(1, 2);
+  const NodeId child = root == 1 ? 2 : 1;
+  EXPECT_EQ(forest.PrefetchParent(child), root);
+  EXPECT_EQ(forest.PrefetchParent(root), root);
+}
+
 }  // namespace
 }  // namespace idstitch
