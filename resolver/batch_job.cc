@@ -182,20 +182,22 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   absl::StatusOr<IdentityActivity> activity_or;
   tbb::task_group writers;
   ThreadArena(options.max_threads).execute([&] {
+    // Each file's sync starts as soon as it is whole, beside the next file's
+    // formatting: at ten million events the syncs at the end took 0.3 s.
     writers.run([&] {
       activity_or = WriteAssignments(*ingest.spill, assignment, graph.quarantined,
                                      ingest.event_names.size(), *assignments);
+      syncs.Start(assignments.get());
       if (activity_or.ok()) {
         WriteIdentities(ingest.dictionary, options.types, assignment, *activity_or,
                         ingest.event_names, *identities);
       }
-      syncs.Start(assignments.get());
       syncs.Start(identities.get());
     });
     writers.run([&] {
       WriteIdentityMap(ingest.dictionary, options.types, assignment, *identity_map);
-      WriteChanges(assignment, *changes);
       syncs.Start(identity_map.get());
+      WriteChanges(assignment, *changes);
       syncs.Start(changes.get());
     });
     writers.wait();
