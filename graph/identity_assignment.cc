@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "resolver/parallel_sort.h"
 #include "resolver/prefetch.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
@@ -93,7 +94,10 @@ bool AssignUnsaltedIds(const IdentifierDictionary& dictionary,
                                  dictionary.value(canonical), 0),
                   static_cast<uint32_t>(i)};
   });
-  tbb::parallel_sort(by_hash.begin(), by_hash.end());
+  // Hash, then index: a total order whose comparison compiles without branches.
+  ParallelSort(by_hash.begin(), by_hash.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : x.second < y.second;
+  });
   for (size_t i = 1; i < by_hash.size(); ++i) {
     if (by_hash[i].first == by_hash[i - 1].first) return false;
   }

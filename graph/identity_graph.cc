@@ -5,9 +5,9 @@
 #include <cstring>
 #include <tuple>
 
+#include "resolver/parallel_sort.h"
 #include "resolver/prefetch.h"
 #include "tbb/parallel_for.h"
-#include "tbb/parallel_sort.h"
 
 namespace idstitch {
 namespace {
@@ -76,14 +76,17 @@ std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
                            const IdentifierTypeRegistry& types,
                            const std::vector<Link>& links, std::vector<Hub>* hubs) {
   // Distinct (node, neighbor) pairs, then neighbors counted per (node, type).
-  std::vector<std::pair<NodeId, NodeId>> edges;
+  // Packed as node << 32 | neighbor: one integer compare per step of the sort.
+  std::vector<uint64_t> edges;
   edges.reserve(links.size() * 2);
   for (const Link& link : links) {
-    edges.emplace_back(link.a, link.b);
-    edges.emplace_back(link.b, link.a);
+    edges.push_back(uint64_t{link.a} << 32 | link.b);
+    edges.push_back(uint64_t{link.b} << 32 | link.a);
   }
-  tbb::parallel_sort(edges.begin(), edges.end());
+  ParallelSort(edges.begin(), edges.end());
   edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  auto node_of = [](uint64_t edge) { return static_cast<NodeId>(edge >> 32); };
+  auto neighbor_of = [](uint64_t edge) { return static_cast<NodeId>(edge); };
 
   // Each node's distinct neighbors are one run of `edges`: count them per
   // neighbor type, then look at the types in increasing order.
@@ -91,10 +94,10 @@ std::vector<bool> FindHubs(const IdentifierDictionary& dictionary,
   std::vector<uint32_t> per_type(types.size(), 0);
   std::vector<TypeId> seen_types;
   for (size_t begin = 0; begin < edges.size();) {
-    const NodeId node = edges[begin].first;
+    const NodeId node = node_of(edges[begin]);
     size_t end = begin;
-    for (; end < edges.size() && edges[end].first == node; ++end) {
-      const TypeId neighbor_type = dictionary.type(edges[end].second);
+    for (; end < edges.size() && node_of(edges[end]) == node; ++end) {
+      const TypeId neighbor_type = dictionary.type(neighbor_of(edges[end]));
       if (per_type[neighbor_type]++ == 0) seen_types.push_back(neighbor_type);
     }
     std::sort(seen_types.begin(), seen_types.end());
@@ -221,7 +224,7 @@ void SortLinksCanonically(const IdentifierDictionary& dictionary,
                             ranks[dictionary.type(link.b)], link, static_cast<uint32_t>(i));
   });
   // Links are distinct, so the order is total and any correct sort gives it.
-  tbb::parallel_sort(keyed.begin(), keyed.end(), [&](const LinkOrderKey& x, const LinkOrderKey& y) {
+  ParallelSort(keyed.begin(), keyed.end(), [&](const LinkOrderKey& x, const LinkOrderKey& y) {
     return KeyedLinkLess(dictionary, x, links[x.index], y, links[y.index]);
   });
   std::vector<Link> sorted(links.size());

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "matchers/user_agent_family.h"
+#include "resolver/parallel_sort.h"
 #include "resolver/thread_arena.h"
 #include "tbb/blocked_range.h"
 #include "tbb/enumerable_thread_specific.h"
@@ -322,7 +323,7 @@ void Run::Pairs() {
     pairs_.insert(pairs_.end(), v.begin(), v.end());
     std::vector<uint64_t>().swap(v);
   }
-  tbb::parallel_sort(pairs_.begin(), pairs_.end());
+  ParallelSort(pairs_.begin(), pairs_.end());
   pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
   stats_.candidate_pairs = pairs_.size();
 }

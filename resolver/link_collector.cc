@@ -1,7 +1,8 @@
 #include "resolver/link_collector.h"
 
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
+
+#include "resolver/parallel_sort.h"
 
 namespace idstitch {
 namespace {
@@ -31,7 +32,7 @@ void AppendCombined(const Entry& entry, std::vector<Entry>& out) {
 
 template <typename Entry>
 void LinkCollector::Run<Entry>::Compact() {
-  tbb::parallel_sort(pending.begin(), pending.end(), KeyLess<Entry>);
+  ParallelSort(pending.begin(), pending.end(), KeyLess<Entry>);
   std::vector<Entry> combined;
   combined.reserve(merged.size() + pending.size());
   auto old = merged.begin();
