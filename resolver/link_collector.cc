@@ -32,7 +32,9 @@ void AppendCombined(const Entry& entry, std::vector<Entry>& out) {
 
 template <typename Entry>
 void LinkCollector::Run<Entry>::Compact() {
-  ParallelSort(pending.begin(), pending.end(), KeyLess<Entry>);
+  // A lambda, not the function's address, so that the comparison inlines.
+  ParallelSort(pending.begin(), pending.end(),
+               [](const Entry& x, const Entry& y) { return KeyLess(x, y); });
   std::vector<Entry> combined;
   combined.reserve(merged.size() + pending.size());
   auto old = merged.begin();
