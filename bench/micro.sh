@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Micro-benchmarks of the hot inner pieces (union-find vs Boost, identifier
-# dictionary, normalizers, deterministic matchers), printed as one table from a
+# dictionary, normalizers, deterministic matchers, ParallelSort vs TBB's), printed as one table from a
 # single run, so the union-find ours/Boost ratio compares like with like. Each
 # benchmark runs REPS times (default 3) in random interleaved order and the
 # table shows medians: on a shared machine one run can be off by 2x.
@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 "$bench" --benchmark_format=json --benchmark_repetitions="${REPS:-3}" \
   --benchmark_enable_random_interleaving=true \
-  --benchmark_filter='^BM_(UnionFind|IdentifierDictionary|HashIdentifier|Normalize|DeterministicMatchers)' \
+  --benchmark_filter='^BM_(UnionFind|IdentifierDictionary|HashIdentifier|Normalize|DeterministicMatchers|ParallelSort)' \
   > "$work/micro.json"
 
 python3 - "$work/micro.json" <<'EOF'
@@ -54,7 +54,9 @@ rows = (medians or [b for b in good if b["run_type"] == "iteration"]) + failed
 for b in sorted(rows, key=lambda b: (b["family_index"], b["per_family_instance_index"])):
     # "BM_X/1048576/min_time:1.000" or "BM_Normalize/phone_us/4096": numeric parts
     # are the size, other parts name the case, "key:value" parts are run settings.
-    parts = [p for p in b["run_name"].split("/") if ":" not in p]
+    # ("threads:N" is a benchmark's own argument: part of the name.)
+    parts = [p for p in b["run_name"].split("/")
+             if (":" not in p or p.startswith("threads:")) and p != "real_time"]
     name = "/".join([parts[0]] + [p for p in parts[1:] if not p.isdigit()])
     sz = " ".join(size(p) for p in parts[1:] if p.isdigit())
     if b.get("error_occurred"):
@@ -75,6 +77,13 @@ def ratio(sz):
 print()
 print("union-find ours/boost ratio at 2^20 and 2^25: %s and %s (unions/s; > 1: ours faster)"
       % (ratio("2^20"), ratio("2^25")))
+for case in ("PackedEdges", "LinkKeys"):
+    found = [(k[0].split("/", 1)[1], k[1], v) for k, v in rates.items()
+             if k[0].startswith("BM_ParallelSort_Ours_" + case + "/")]
+    for threads, sz, ours in sorted(found):
+        tbb = rates.get(("BM_ParallelSort_Tbb_%s/%s" % (case, threads), sz))
+        if ours and tbb:
+            print("ParallelSort / tbb::parallel_sort, %s %s, %s: %.2fx the rate" % (case, sz, threads, ours / tbb))
 ctx = data["context"]
 print("(%d CPUs at %.0f MHz, load average at start %s)" % (
     ctx["num_cpus"], ctx["mhz_per_cpu"], " ".join("%.2f" % x for x in ctx.get("load_avg", []))))
