@@ -94,7 +94,7 @@ bool AssignUnsaltedIds(const IdentifierDictionary& dictionary,
                                  dictionary.value(canonical), 0),
                   static_cast<uint32_t>(i)};
   });
-  // Hash, then index: a total order whose comparison compiles without branches.
+  // Hash, then index: a total order (equal hashes are caught just below).
   ParallelSort(by_hash.begin(), by_hash.end(), [](const auto& x, const auto& y) {
     return x.first != y.first ? x.first < y.first : x.second < y.second;
   });
