@@ -1,7 +1,11 @@
 #include "resolver/input_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +28,15 @@ constexpr size_t kMoreBytes = 1 << 17;
 static_assert(kMoreBytes >= 2 * kZlibBuffer);
 // The smallest read towards a chunk (a tiny chunk size, in tests).
 constexpr size_t kMinReadBytes = 1 << 12;
+// How far ahead of the reader the kernel is asked to bring the file into the
+// page cache. Its own read-ahead (128 KiB) runs only while the reader waits
+// on the disk, which then idles while the pipeline parses: the serial read
+// stage of a cold 10M-event file was busy 3-4.6 s against 0.6 s warm.
+constexpr int64_t kReadAheadBytes = int64_t{128} << 20;
+// The kernel reads at most about this much per WILLNEED request (it caps a
+// request at the device's I/O size: asking for 256 MiB at once brought in
+// almost nothing), so the window is asked for in steps.
+constexpr int64_t kReadAheadStep = int64_t{2} << 20;
 
 gzFile AsGz(void* gz) { return static_cast<gzFile>(gz); }
 
@@ -58,14 +71,11 @@ absl::StatusOr<InputFormat> ResolveFormat(const std::string& path, InputFormat f
 absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const std::string& path, uint32_t file_index, InputFormat format,
     size_t max_line_length, size_t chunk_bytes) {
-  gzFile gz;
-  if (path == "-") {
-    gz = gzdopen(dup(STDIN_FILENO), "rb");
-  } else {
-    gz = gzopen(path.c_str(), "rb");
-  }
+  const int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  gzFile gz = fd < 0 ? nullptr : gzdopen(fd, "rb");
   if (gz == nullptr) {
     int error = errno;
+    if (fd >= 0) close(fd);
     std::string message = absl::StrCat(path, ": cannot open: ", strerror(error));
     if (error == EACCES) return absl::PermissionDeniedError(message);
     return absl::NotFoundError(message);
@@ -73,6 +83,11 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
   gzbuffer(gz, kZlibBuffer);
   std::unique_ptr<InputReader> reader(
       new InputReader(path, file_index, format, max_line_length, chunk_bytes, gz));
+  struct stat info;
+  if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+    reader->read_ahead_fd_ = fd;
+    reader->read_ahead_end_ = info.st_size;
+  }
   if (format == InputFormat::kCsv) {
     absl::StatusOr<bool> header = reader->ReadCsvHeader();
     if (!header.ok()) return header.status();
@@ -86,6 +101,19 @@ InputReader::InputReader(std::string path, uint32_t file_index, InputFormat form
       max_line_length_(max_line_length), chunk_bytes_(chunk_bytes), gz_(gz) {}
 
 InputReader::~InputReader() { gzclose(AsGz(gz_)); }
+
+void InputReader::AdviseReadAhead() {
+  const int64_t position = gzoffset(AsGz(gz_));  // in the file, compressed or not
+  if (position < 0) return;
+  advised_until_ = std::max(advised_until_, position);
+  while (advised_until_ < std::min(position + kReadAheadBytes, read_ahead_end_)) {
+    if (posix_fadvise(read_ahead_fd_, advised_until_, kReadAheadStep, POSIX_FADV_WILLNEED) != 0) {
+      read_ahead_fd_ = -1;  // only a hint: reading goes on without it
+      return;
+    }
+    advised_until_ += kReadAheadStep;
+  }
+}
 
 absl::StatusOr<bool> InputReader::Fill() {
   if (eof_) return false;
@@ -109,6 +137,7 @@ absl::StatusOr<bool> InputReader::Fill() {
     begin_ = 0;
     end_ = pending_bytes;
   }
+  if (read_ahead_fd_ >= 0) AdviseReadAhead();
   int got = gzread(AsGz(gz_), buffer_.get() + end_, static_cast<unsigned>(read_bytes));
   if (got < 0) {
     int code = 0;

@@ -66,6 +66,8 @@ class InputReader {
   InputReader(std::string path, uint32_t file_index, InputFormat format,
               size_t max_line_length, size_t chunk_bytes, void* gz);
   absl::StatusOr<bool> Fill();  // appends to the pending bytes; false at EOF
+  // Asks the kernel to read the file on ahead of us (posix_fadvise WILLNEED).
+  void AdviseReadAhead();
   // Gives pending()[0, cut) to `chunk` with the whole buffer (see buffer_).
   void HandOver(size_t cut, InputChunk* chunk);
   // The bytes read but not yet handed out.
@@ -87,6 +89,11 @@ class InputReader {
   size_t max_line_length_;
   size_t chunk_bytes_;
   void* gz_;  // gzFile; void* keeps zlib out of this header
+  // gz_'s descriptor (owned by gz_) if it is a regular file, else -1: pipes
+  // and terminals have no page cache to fill ahead.
+  int read_ahead_fd_ = -1;
+  int64_t advised_until_ = 0;  // file offset read-ahead was asked up to
+  int64_t read_ahead_end_ = 0;  // the file's size when opened
   // Pending bytes are buffer_[begin_, end_). Reads are sized to end about a
   // chunk past begin_, so a chunk takes the buffer whole and only the partial
   // line after its cut is copied, into the chunk's previous buffer, which
