@@ -7,6 +7,9 @@
 #   bench/ab_compare.sh BIN_A BIN_B [PEOPLE] [REPS] [THREADS]
 #     defaults: 100000 people (~1M events), 5 repetitions, 2 threads;
 #     deterministic matchers (--no-colocation), as issue 5 measures.
+#   COLD=1 bench/ab_compare.sh ...  drops the page cache before every run, so
+#     each run reads the input from disk, as a fresh log would be (needs root:
+#     it writes /proc/sys/vm/drop_caches). The default measures a cached file.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [PEOPLE] [REPS] [THREADS]" >&2; exit 2; }
 bin_a=$(realpath "$1"); bin_b=$(realpath "$2")
@@ -14,6 +17,9 @@ people=${3:-100000}; reps=${4:-5}; threads=${5:-2}
 for bin in "$bin_a" "$bin_b"; do
   [ -x "$bin" ] || { echo "$bin: not an executable" >&2; exit 2; }
 done
+if [ "${COLD:-0}" = 1 ] && [ ! -w /proc/sys/vm/drop_caches ]; then
+  echo "COLD=1 needs root (it writes /proc/sys/vm/drop_caches)" >&2; exit 2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin_a" gen --people "$people" --seed 7 --out "$work/data" --quiet
@@ -25,6 +31,7 @@ for rep in $(seq "$reps"); do
   for label in $order; do
     bin=$bin_a; [ "$label" = B ] && bin=$bin_b
     rm -rf "$work/out-$label"
+    if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
     /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin" resolve "$work/data/events.jsonl" \
       --out "$work/out-$label" --threads "$threads" --quiet --no-colocation
     python3 -c '
@@ -40,13 +47,14 @@ for file in identity_map.csv assignments.csv identities.jsonl changes.jsonl; do
   cmp -s "$work/out-A/$file" "$work/out-B/$file" || echo "note: A and B wrote different $file" >&2
 done
 python3 - "$work/rows" "$bin_a" "$bin_b" "$people" "$threads" "$reps" <<'PY'
-import statistics, sys
+import os, statistics, sys
 rows, bin_a, bin_b, people, threads, reps = sys.argv[1:]
 runs = {'A': [], 'B': []}
 for line in open(rows):
     label, *values = line.split()
     runs[label].append([float(v) for v in values])
-print(f'{people} people, {threads} threads, medians of {reps} interleaved runs (ABBA order)')
+cache = 'input read from disk (page cache dropped before each run)' if os.environ.get('COLD') == '1' else 'input in the page cache'
+print(f'{people} people, {threads} threads, {cache}, medians of {reps} interleaved runs (ABBA order)')
 print('| build | wall s | CPU s (user+sys) | peak RSS MB | read+parse+match | graph | assign | write | stages total |')
 print('|---|---|---|---|---|---|---|---|---|')
 medians = {}
