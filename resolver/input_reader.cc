@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -33,9 +32,10 @@ constexpr size_t kMinReadBytes = 1 << 12;
 // on the disk, which then idles while the pipeline parses: the serial read
 // stage of a cold 10M-event file was busy 3-4.6 s against 0.6 s warm.
 constexpr int64_t kReadAheadBytes = int64_t{128} << 20;
-// The kernel reads at most about this much per WILLNEED request (it caps a
-// request at the device's I/O size: asking for 256 MiB at once brought in
-// almost nothing), so the window is asked for in steps.
+// The kernel acts on only part of a large WILLNEED request (256 MiB asked at
+// once and a second's pause left the read nearly as slow as uncached; 2 MiB
+// requests over the same range left it cached), so the window is asked for in
+// steps.
 constexpr int64_t kReadAheadStep = int64_t{2} << 20;
 
 gzFile AsGz(void* gz) { return static_cast<gzFile>(gz); }
