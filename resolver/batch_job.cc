@@ -148,6 +148,7 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   if (!options.previous_dir.empty()) {
     ASSIGN_OR_RETURN(previous, LoadPreviousRun(options.previous_dir, ingest.dictionary,
                                                options.types, &previous_stats));
+    timer.End("load_previous");
   }
   IdentityAssignment assignment;
   ThreadArena(options.max_threads).execute([&] {
