@@ -118,86 +118,131 @@ bool AssignUnsaltedIds(const IdentifierDictionary& dictionary,
   return true;
 }
 
+// Fresh IDs, derived from the canonical member with salt 0, 1, ... until the
+// ID is neither a previous one nor one already issued by this allocator.
+// Called in canonical order, so which identity gets a salt is deterministic.
 class IdAllocator {
  public:
   IdAllocator(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
               const PreviousIdentities* previous)
-      : dictionary_(dictionary), types_(types) {
-    if (previous == nullptr) return;
-    for (const auto& [node, id] : previous->id_of_node) used_.insert(id);
-    for (const auto& [id, first_seen] : previous->first_seen) used_.insert(id);
-    used_.insert(previous->all_ids.begin(), previous->all_ids.end());
-  }
+      : dictionary_(dictionary), types_(types), previous_(previous) {}
 
   std::string Fresh(const Identity& identity) {
     const std::string& type_name = types_.spec(dictionary_.type(identity.canonical)).name;
     for (uint32_t salt = 0;; ++salt) {
-      std::string id =
-          DeriveIdentityId(type_name, dictionary_.value(identity.canonical), salt);
-      if (used_.insert(id).second) return id;
+      // Fresh IDs are equal exactly when their hashes are.
+      const uint64_t hash = IdentityIdHash(type_name, dictionary_.value(identity.canonical), salt);
+      if (issued_.contains(hash)) continue;
+      std::string id = FormatIdentityId(hash);
+      if (previous_ != nullptr && previous_->Find(id).has_value()) continue;
+      issued_.insert(hash);
+      return id;
     }
   }
 
  private:
   const IdentifierDictionary& dictionary_;
   const IdentifierTypeRegistry& types_;
-  absl::flat_hash_set<std::string> used_;
+  const PreviousIdentities* previous_;
+  absl::flat_hash_set<uint64_t> issued_;
 };
 
+using IdIndex = PreviousIdentities::IdIndex;
+
+// (previous ID, members of the identity that had it), by ID.
+using PreviousParts = absl::InlinedVector<std::pair<IdIndex, uint32_t>, 2>;
+
+PreviousParts CountPreviousIds(const PreviousIdentities& previous, const Identity& identity) {
+  absl::InlinedVector<IdIndex, 8> ids;
+  for (NodeId node : identity.members) {
+    const IdIndex id = previous.id_of_node(node);
+    if (id != PreviousIdentities::kNoId) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  PreviousParts parts;
+  for (size_t begin = 0, end; begin < ids.size(); begin = end) {
+    for (end = begin + 1; end < ids.size() && ids[end] == ids[begin]; ++end) {}
+    parts.emplace_back(ids[begin], static_cast<uint32_t>(end - begin));
+  }
+  return parts;
+}
+
 // Assigns IDs when a previous map exists; see the file comment for the rules.
+// `identities` are in canonical order, so "the first with the most members"
+// is a deterministic tie-break.
 void AssignWithPrevious(const PreviousIdentities& previous, IdAllocator& ids,
                         std::vector<Identity>& identities,
                         std::vector<IdentityChange>& changes) {
-  // members of each previous ID per identity (identities are in canonical
-  // order, so "first with the most" is a deterministic tie-break).
-  absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> parts;
-  for (uint32_t index = 0; index < identities.size(); ++index) {
-    absl::flat_hash_map<std::string, uint32_t> counts;
-    for (NodeId node : identities[index].members) {
-      auto it = previous.id_of_node.find(node);
-      if (it != previous.id_of_node.end()) ++counts[it->second];
+  const size_t identity_count = identities.size();
+  std::vector<PreviousParts> held(identity_count);
+  tbb::parallel_for(size_t{0}, identity_count,
+                    [&](size_t i) { held[i] = CountPreviousIds(previous, identities[i]); });
+
+  // Each previous ID's parts, (identity, members), in identity order: one
+  // flat array, the parts of ID k at [part_begin[k], part_begin[k + 1]).
+  std::vector<uint32_t> part_begin(previous.id_count() + 1, 0);
+  for (const PreviousParts& parts : held) {
+    for (const auto& [id, count] : parts) ++part_begin[id + 1];
+  }
+  for (size_t k = 1; k < part_begin.size(); ++k) part_begin[k] += part_begin[k - 1];
+  std::vector<std::pair<uint32_t, uint32_t>> parts(part_begin.back());
+  {
+    std::vector<uint32_t> next(part_begin.begin(), part_begin.end() - 1);
+    for (uint32_t index = 0; index < identity_count; ++index) {
+      for (const auto& [id, count] : held[index]) parts[next[id]++] = {index, count};
     }
-    for (const auto& [id, count] : counts) parts[id].emplace_back(index, count);
   }
-  std::vector<std::vector<std::string>> claims(identities.size());
-  std::vector<bool> has_previous(identities.size(), false);
-  for (auto& [id, id_parts] : parts) {
-    std::sort(id_parts.begin(), id_parts.end());
-    auto best = std::max_element(id_parts.begin(), id_parts.end(),
-                                 [](const auto& x, const auto& y) { return x.second < y.second; });
-    claims[best->first].push_back(id);
-    for (const auto& part : id_parts) has_previous[part.first] = true;
+  held = {};
+
+  // Each previous ID is claimed by its part with the most members.
+  std::vector<std::pair<uint32_t, IdIndex>> claims;  // (identity, ID)
+  std::vector<std::pair<IdIndex, uint32_t>> splits;  // (ID, the identity that kept it)
+  std::vector<bool> has_previous(identity_count, false);
+  for (IdIndex id = 0; id < previous.id_count(); ++id) {
+    const auto begin = parts.begin() + part_begin[id];
+    const auto end = parts.begin() + part_begin[id + 1];
+    if (begin == end) continue;
+    // max_element returns the first of equals: the canonically first part.
+    const auto best = std::max_element(
+        begin, end, [](const auto& x, const auto& y) { return x.second < y.second; });
+    claims.emplace_back(best->first, id);
+    if (end - begin > 1) splits.emplace_back(id, best->first);
+    for (auto part = begin; part != end; ++part) has_previous[part->first] = true;
   }
-  auto older = [&](const std::string& x, const std::string& y) {
-    auto age = [&](const std::string& id) {
-      auto it = previous.first_seen.find(id);
-      return it == previous.first_seen.end() || it->second == kNoTimestamp
-                 ? INT64_MAX : it->second;
+  std::sort(claims.begin(), claims.end());
+
+  auto older = [&](IdIndex x, IdIndex y) {
+    auto age = [&](IdIndex id) {
+      const int64_t first_seen = previous.first_seen(id);
+      return first_seen == kNoTimestamp ? INT64_MAX : first_seen;
     };
-    return std::make_pair(age(x), x) < std::make_pair(age(y), y);
+    return std::make_pair(age(x), previous.id(x)) < std::make_pair(age(y), previous.id(y));
   };
-  for (uint32_t index = 0; index < identities.size(); ++index) {
-    std::vector<std::string>& claimed = claims[index];
+  std::vector<IdIndex> claimed;
+  auto claim = claims.begin();
+  for (uint32_t index = 0; index < identity_count; ++index) {
+    claimed.clear();
+    for (; claim != claims.end() && claim->first == index; ++claim) claimed.push_back(claim->second);
     if (claimed.empty()) {
       identities[index].id = ids.Fresh(identities[index]);
       identities[index].is_new = !has_previous[index];
       continue;
     }
     std::sort(claimed.begin(), claimed.end(), older);
-    identities[index].id = claimed.front();
+    identities[index].id = std::string(previous.id(claimed.front()));
     if (claimed.size() > 1) {
-      changes.push_back({ChangeKind::kMerged, claimed.front(),
-                         std::vector<std::string>(claimed.begin() + 1, claimed.end()), ""});
+      IdentityChange merged{ChangeKind::kMerged, identities[index].id, {}, ""};
+      for (size_t k = 1; k < claimed.size(); ++k) {
+        merged.others.emplace_back(previous.id(claimed[k]));
+      }
+      changes.push_back(std::move(merged));
     }
   }
-  for (auto& [id, id_parts] : parts) {
-    if (id_parts.size() < 2) continue;
-    IdentityChange split{ChangeKind::kSplit, id, {}, ""};
-    auto best = std::max_element(id_parts.begin(), id_parts.end(),
-                                 [](const auto& x, const auto& y) { return x.second < y.second; });
-    split.kept_by = identities[best->first].id;
-    for (const auto& part : id_parts) {
-      if (part.first != best->first) split.others.push_back(identities[part.first].id);
+  for (const auto& [id, kept_by] : splits) {
+    IdentityChange split{ChangeKind::kSplit, std::string(previous.id(id)), {},
+                         identities[kept_by].id};
+    for (uint32_t k = part_begin[id]; k < part_begin[id + 1]; ++k) {
+      if (parts[k].first != kept_by) split.others.push_back(identities[parts[k].first].id);
     }
     std::sort(split.others.begin(), split.others.end());
     changes.push_back(std::move(split));

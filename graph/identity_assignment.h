@@ -16,9 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "graph/identifier_dictionary.h"
+#include "graph/previous_identities.h"
 #include "graph/union_find.h"
 #include "resolver/identifier_types.h"
 
@@ -31,17 +30,6 @@ struct Identity {
   // every identity of a run without one). changes.jsonl says "new" for it.
   bool is_new = false;
   std::vector<NodeId> members;  // canonical order: priority, type name, value
-};
-
-// What a previous run said, restricted to identifiers seen in this run.
-struct PreviousIdentities {
-  absl::flat_hash_map<NodeId, std::string> id_of_node;
-  // Previous identity ID -> its first_seen (Unix seconds); absent = unknown,
-  // which counts as younger than any known time.
-  absl::flat_hash_map<std::string, int64_t> first_seen;
-  // Every ID of the previous map, seen in this run or not: a fresh ID never
-  // reuses one, so a downstream system never sees an old ID change meaning.
-  absl::flat_hash_set<std::string> all_ids;
 };
 
 enum class ChangeKind { kNew, kMerged, kSplit };

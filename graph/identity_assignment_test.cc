@@ -64,13 +64,21 @@ class TestRun {
       std::optional<NodeId> node =
           dictionary_.Find(*types_.Find(std::string_view(key).substr(0, colon)),
                            std::string_view(key).substr(colon + 1));
-      if (node.has_value()) previous_->id_of_node[*node] = id;
+      // Every ID of the map, seen or not, as LoadPreviousRun records them;
+      // without record_all_ids_, only those of identifiers seen.
+      if (node.has_value()) {
+        previous_->SetIdOfNode(*node, AddId(id));
+      } else if (record_all_ids_) {
+        AddId(id);
+      }
     }
-    for (const auto& [id, ts] : first_seen) previous_->first_seen[id] = ts;
-    // Every ID of the map, seen or not, as LoadPreviousRun records them.
-    if (record_all_ids_) {
-      for (const auto& [key, id] : id_of_key) previous_->all_ids.insert(id);
-    }
+    for (const auto& [id, ts] : first_seen) previous_->SetFirstSeen(AddId(id), ts);
+  }
+
+  PreviousIdentities::IdIndex AddId(std::string_view id) {
+    absl::StatusOr<PreviousIdentities::IdIndex> index = previous_->AddId(id);
+    EXPECT_TRUE(index.ok()) << index.status();
+    return index.value_or(0);
   }
 
   void set_record_all_ids(bool record) { record_all_ids_ = record; }

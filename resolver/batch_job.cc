@@ -146,8 +146,12 @@ absl::StatusOr<BatchSummary> BatchJob::Run(const std::vector<std::string>& input
   std::optional<PreviousIdentities> previous;
   PreviousRunStats previous_stats;
   if (!options.previous_dir.empty()) {
-    ASSIGN_OR_RETURN(previous, LoadPreviousRun(options.previous_dir, ingest.dictionary,
-                                               options.types, &previous_stats));
+    absl::StatusOr<PreviousIdentities> loaded;
+    ThreadArena(options.max_threads).execute([&] {
+      loaded = LoadPreviousRun(options.previous_dir, ingest.dictionary, options.types,
+                               &previous_stats);
+    });
+    ASSIGN_OR_RETURN(previous, std::move(loaded));
     timer.End("load_previous");
   }
   IdentityAssignment assignment;

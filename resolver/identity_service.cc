@@ -645,7 +645,9 @@ absl::Status IdentityService::Export(const std::string& out_dir) const {
         AppendCsvField(type, &row);
         row.push_back(',');
         AppendCsvField(value, &row);
-        absl::StrAppend(&row, ",", id, "\n");
+        row.push_back(',');
+        AppendCsvField(id, &row);  // an ID kept from a batch run's map may need quotes
+        row.push_back('\n');
         identity_map->Append(row);
       }
       std::string json = "{\"identity_id\":";
@@ -673,7 +675,9 @@ absl::Status IdentityService::Export(const std::string& out_dir) const {
       if (!anchor.has_value()) continue;  // its identifier was erased
       row.clear();
       AppendCsvField(record.record_id, &row);
-      absl::StrAppend(&row, ",", graph.IdentityIdOf(*anchor), "\n");
+      row.push_back(',');
+      AppendCsvField(graph.IdentityIdOf(*anchor), &row);
+      row.push_back('\n');
       assignments->Append(row);
     }
   }

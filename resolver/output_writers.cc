@@ -169,7 +169,8 @@ void WriteIdentityMap(const IdentifierDictionary& dictionary,
       row->append(type_fields[dictionary.type(node)]);
       AppendCsvField(dictionary.value(node), row);
       row->push_back(',');
-      row->append(identity.id);
+      // Quoted when needed: an ID kept from a previous map may be anyone's.
+      AppendCsvField(identity.id, row);
       row->push_back('\n');
     }
   }, MemberPrefetch(dictionary, assignment.identities));
@@ -241,7 +242,7 @@ absl::StatusOr<IdentityActivity> WriteAssignments(RecordSpill& spill,
     WriteInOrder(filled, out, [&](size_t i, std::string* row) {
       AppendCsvField(batch.record_id(i), row);
       row->push_back(',');
-      row->append(assignment.identities[identity_of[i]].id);
+      AppendCsvField(assignment.identities[identity_of[i]].id, row);
       row->push_back('\n');
     }, [&](size_t i, size_t end) {
       // The identity, then its ID's bytes (held apart from it).

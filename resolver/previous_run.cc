@@ -1,87 +1,235 @@
 #include "resolver/previous_run.h"
 
-#include <fstream>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include <simdjson.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
 
 #include "absl/strings/str_cat.h"
 #include "resolver/csv.h"
-#include "resolver/record_parser.h"
+#include "resolver/input_reader.h"
+#include "resolver/status_macros.h"
+#include "resolver/timestamp.h"
 
 namespace idstitch {
 namespace {
 
-absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary& dictionary,
-                             const IdentifierTypeRegistry& types, PreviousIdentities* previous,
-                             PreviousRunStats* stats) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read previous identity map"));
-  std::string line, row;
-  std::vector<std::string> fields;
-  uint64_t line_number = 0, row_start = 0;
-  bool header = true;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (row.empty()) row_start = line_number;
-    row += line;
-    if (!CsvRowIsComplete(row)) {
-      row.push_back('\n');
-      continue;
+// A row of a previous run's file may be long (an identity with many members
+// is one line of identities.jsonl), but not this long: past it the file is
+// not one this engine wrote.
+constexpr size_t kMaxRowBytes = size_t{256} << 20;
+
+// One chunk of a previous run's file on its way through ScanRows.
+template <typename Parsed>
+struct RowBatch {
+  InputChunk chunk;
+  std::vector<Parsed> rows;
+  absl::Status status;  // the chunk's first error, if any
+};
+
+// Reads `path` in chunks and hands each non-blank row to `parse(row, line,
+// &rows)` (on any thread; the row's bytes live until its chunk's rows are
+// applied, and are followed by readable bytes: simdjson's padding), then
+// each parsed row to `apply(parsed)`, serially, in file order. The first
+// error in file order stops the scan and is returned. CSV: the header row
+// goes to `check_header` first, whose error ends the scan. Parsing in parallel matters because looking
+// rows up in this run's dictionary misses the cache at every row.
+template <typename Parsed, typename CheckHeader, typename Parse, typename Apply>
+absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader check_header,
+                      Parse parse, Apply apply) {
+  ASSIGN_OR_RETURN(std::unique_ptr<InputReader> reader,
+                   InputReader::Open(path, 0, format, kMaxRowBytes));
+  RETURN_IF_ERROR(check_header(reader->csv_header()));
+  absl::Status read_status, apply_status;
+  auto read_stage = [&](tbb::flow_control& control) -> RowBatch<Parsed>* {
+    auto batch = std::make_unique<RowBatch<Parsed>>();
+    absl::StatusOr<bool> more = apply_status.ok() ? reader->Next(&batch->chunk) : false;
+    if (!more.ok()) read_status = more.status();
+    if (!more.ok() || !*more) {
+      control.stop();
+      return nullptr;
     }
-    if (!row.empty() && row.back() == '\r') row.pop_back();
-    absl::Status split = SplitCsvRow(row, &fields);
-    row.clear();
-    if (!split.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", row_start, ": ", split.message()));
+    return batch.release();
+  };
+  auto parse_stage = [&](RowBatch<Parsed>* batch) -> RowBatch<Parsed>* {
+    const InputChunk& chunk = batch->chunk;
+    if (!chunk.overlong_lines.empty()) {
+      batch->status = absl::InvalidArgumentError(absl::StrCat(
+          path, ":", chunk.overlong_lines.front(), ": row longer than ", kMaxRowBytes, " bytes"));
+      return batch;
     }
-    if (header) {
-      header = false;
-      if (fields != std::vector<std::string>{"identifier_type", "identifier", "identity_id"}) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ":1: expected header identifier_type,identifier,identity_id"));
-      }
-      continue;
+    const std::string_view text = chunk.lines();
+    uint64_t line = chunk.first_line;
+    for (size_t begin = 0; begin < text.size() && batch->status.ok();) {
+      size_t end = format == InputFormat::kCsv ? FindCsvRowEnd(text, begin) : text.find('\n', begin);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view row = text.substr(begin, end - begin);
+      const uint64_t row_line = line;
+      line += 1 + (format == InputFormat::kCsv ? std::count(row.begin(), row.end(), '\n') : 0);
+      begin = end + 1;
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
+      batch->status = parse(row, row_line, &batch->rows);
     }
-    if (fields.size() != 3 || fields[2].empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", row_start, ": expected 3 columns with an identity_id"));
+    return batch;
+  };
+  auto apply_stage = [&](RowBatch<Parsed>* owned) {
+    std::unique_ptr<RowBatch<Parsed>> batch(owned);
+    if (!apply_status.ok()) return;
+    for (const Parsed& row : batch->rows) {
+      apply_status = apply(row);
+      if (!apply_status.ok()) return;
     }
-    ++stats->rows;
-    previous->all_ids.insert(fields[2]);
-    std::optional<TypeId> type = types.Find(fields[0]);
-    if (!type.has_value()) {
-      ++stats->unknown_types;
-      continue;
+    // A chunk's rows before its first error are applied first: a row's
+    // error is reported only if every row before it was fine.
+    apply_status = batch->status;
+  };
+  tbb::parallel_pipeline(
+      8, tbb::make_filter<void, RowBatch<Parsed>*>(tbb::filter_mode::serial_in_order, read_stage) &
+             tbb::make_filter<RowBatch<Parsed>*, RowBatch<Parsed>*>(tbb::filter_mode::parallel,
+                                                                    parse_stage) &
+             tbb::make_filter<RowBatch<Parsed>*, void>(tbb::filter_mode::serial_in_order,
+                                                       apply_stage));
+  RETURN_IF_ERROR(read_status);
+  return apply_status;
+}
+
+// Splits an identity_map.csv row into its three fields. Rows without quotes
+// (nearly all) are cut in place; `scratch` holds the fields of the others.
+absl::Status SplitMapRow(std::string_view row, std::vector<std::string>* scratch,
+                         std::string_view fields[3], size_t* count) {
+  if (row.find('"') == std::string_view::npos) {
+    *count = 0;
+    for (size_t begin = 0;; ++*count) {
+      const size_t comma = row.find(',', begin);
+      if (*count < 3) fields[*count] = row.substr(begin, comma - begin);
+      if (comma == std::string_view::npos) break;
+      begin = comma + 1;
     }
-    std::optional<NodeId> node = dictionary.Find(*type, fields[1]);
-    if (!node.has_value()) continue;
-    ++stats->matched;
-    previous->id_of_node[*node] = fields[2];
+    ++*count;
+    return absl::OkStatus();
   }
+  RETURN_IF_ERROR(SplitCsvRow(row, scratch));
+  *count = scratch->size();
+  for (size_t i = 0; i < std::min<size_t>(*count, 3); ++i) fields[i] = (*scratch)[i];
   return absl::OkStatus();
 }
 
+// An identity_map.csv row, looked up in this run's dictionary.
+struct MapRow {
+  static constexpr NodeId kUnseen = UINT32_MAX;      // this run has no such identifier
+  static constexpr NodeId kUnknownType = UINT32_MAX - 1;
+  NodeId node = kUnseen;
+  uint64_t line = 0;
+  std::string_view id;  // into the chunk, unless the row was quoted
+  std::string quoted_id;
+  std::string_view identity_id() const { return quoted_id.empty() ? id : quoted_id; }
+};
+
+absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary& dictionary,
+                             const IdentifierTypeRegistry& types, PreviousIdentities* previous,
+                             PreviousRunStats* stats) {
+  auto check_header = [&](const std::vector<std::string>& header) {
+    if (header != std::vector<std::string>{"identifier_type", "identifier", "identity_id"}) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":1: expected header identifier_type,identifier,identity_id"));
+    }
+    return absl::OkStatus();
+  };
+  auto parse = [&](std::string_view row, uint64_t line, std::vector<MapRow>* rows) {
+    thread_local std::vector<std::string> scratch;
+    std::string_view fields[3];
+    size_t count = 0;
+    absl::Status split = SplitMapRow(row, &scratch, fields, &count);
+    if (!split.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ": ", split.message()));
+    }
+    if (count != 3 || fields[2].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line, ": expected 3 columns with an identity_id"));
+    }
+    MapRow& parsed = rows->emplace_back();
+    parsed.line = line;
+    if (row.find('"') == std::string_view::npos) {
+      parsed.id = fields[2];
+    } else {
+      parsed.quoted_id = std::string(fields[2]);
+    }
+    std::optional<TypeId> type = types.Find(fields[0]);
+    if (!type.has_value()) {
+      parsed.node = MapRow::kUnknownType;
+    } else {
+      parsed.node = dictionary.Find(*type, fields[1]).value_or(MapRow::kUnseen);
+    }
+    return absl::OkStatus();
+  };
+  auto apply = [&](const MapRow& row) {
+    ++stats->rows;
+    // Every ID of the map is recorded, whether or not this run saw its
+    // identifiers: a fresh ID must never reuse one.
+    absl::StatusOr<PreviousIdentities::IdIndex> id = previous->AddId(row.identity_id());
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", row.line, ": field identity_id: ", id.status().message()));
+    }
+    if (row.node == MapRow::kUnknownType) {
+      ++stats->unknown_types;
+    } else if (row.node != MapRow::kUnseen) {
+      ++stats->matched;
+      previous->SetIdOfNode(row.node, *id);
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = ScanRows<MapRow>(path, InputFormat::kCsv, check_header, parse, apply);
+  if (status.code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read previous identity map"));
+  }
+  return status;
+}
+
+// An identities.jsonl row: its ID and first_seen.
+struct FirstSeenRow {
+  uint64_t line = 0;
+  std::string id;
+  int64_t first_seen = kNoTimestamp;
+};
+
 absl::Status LoadFirstSeen(const std::string& path, PreviousIdentities* previous) {
-  std::ifstream in(path);
-  if (!in) return absl::OkStatus();  // optional
-  // Line by line: an identity with many members makes a line of any length.
-  simdjson::dom::parser parser;
-  std::string line;
-  for (uint64_t line_number = 1; std::getline(in, line); ++line_number) {
-    if (line.empty()) continue;
+  if (access(path.c_str(), F_OK) != 0) return absl::OkStatus();  // optional
+  tbb::enumerable_thread_specific<simdjson::dom::parser> parsers;
+  auto parse = [&](std::string_view row, uint64_t line, std::vector<FirstSeenRow>* rows) {
     simdjson::dom::element doc;
     std::string_view id, first_seen;
-    if (parser.parse(line).get(doc) || doc["identity_id"].get_string().get(id)) {
+    // Parsed in place: the chunk's rows are followed by readable bytes.
+    if (parsers.local().parse(row.data(), row.size(), /*realloc_if_needed=*/false).get(doc) ||
+        doc["identity_id"].get_string().get(id)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", line_number, ": expected a JSON object with an identity_id"));
+          absl::StrCat(path, ":", line, ": expected a JSON object with an identity_id"));
     }
-    std::string id_copy(id);
+    FirstSeenRow& parsed = rows->emplace_back();
+    parsed.line = line;
+    parsed.id = std::string(id);
     int64_t ts;
     if (!doc["first_seen"].get_string().get(first_seen) && ParseTimestamp(first_seen, &ts)) {
-      previous->first_seen[id_copy] = ts;
+      parsed.first_seen = ts;
     }
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
+  };
+  auto apply = [&](const FirstSeenRow& row) {
+    absl::StatusOr<PreviousIdentities::IdIndex> index = previous->AddId(row.id);
+    if (!index.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", row.line, ": field identity_id: ", index.status().message()));
+    }
+    if (row.first_seen != kNoTimestamp) previous->SetFirstSeen(*index, row.first_seen);
+    return absl::OkStatus();
+  };
+  auto no_header = [](const std::vector<std::string>&) { return absl::OkStatus(); };
+  return ScanRows<FirstSeenRow>(path, InputFormat::kJsonl, no_header, parse, apply);
 }
 
 }  // namespace
@@ -90,12 +238,9 @@ absl::StatusOr<PreviousIdentities> LoadPreviousRun(const std::string& dir,
                                                    const IdentifierDictionary& dictionary,
                                                    const IdentifierTypeRegistry& types,
                                                    PreviousRunStats* stats) {
-  PreviousIdentities previous;
-  absl::Status status =
-      LoadIdentityMap(dir + "/identity_map.csv", dictionary, types, &previous, stats);
-  if (!status.ok()) return status;
-  status = LoadFirstSeen(dir + "/identities.jsonl", &previous);
-  if (!status.ok()) return status;
+  PreviousIdentities previous(dictionary.size());
+  RETURN_IF_ERROR(LoadIdentityMap(dir + "/identity_map.csv", dictionary, types, &previous, stats));
+  RETURN_IF_ERROR(LoadFirstSeen(dir + "/identities.jsonl", &previous));
   return previous;
 }
 

@@ -2,7 +2,10 @@
 // Reads a previous run's output directory (identity_map.csv, and
 // identities.jsonl for each identity's first_seen) so that identities keep
 // their IDs across runs (graph/identity_assignment.h has the rules).
-// Identifiers of the previous map that this run did not see are skipped.
+// Identifiers of the previous map that this run did not see are skipped (their
+// IDs are still reserved). Both files are read in chunks and parsed on the
+// caller's TBB arena, rows applied in file order: the result, and which bad
+// row an error names, do not depend on the thread count.
 #ifndef IDSTITCH_RESOLVER_PREVIOUS_RUN_H_
 #define IDSTITCH_RESOLVER_PREVIOUS_RUN_H_
 
@@ -22,7 +25,9 @@ struct PreviousRunStats {
 };
 
 // NotFound if dir/identity_map.csv is missing; InvalidArgument naming the file
-// and line for a malformed row or header. identities.jsonl is optional.
+// and line (and field) for a malformed row or header, or an identity_id that
+// is empty or over PreviousIdentities::kMaxIdLength bytes. identities.jsonl
+// is optional.
 absl::StatusOr<PreviousIdentities> LoadPreviousRun(const std::string& dir,
                                                    const IdentifierDictionary& dictionary,
                                                    const IdentifierTypeRegistry& types,

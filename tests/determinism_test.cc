@@ -23,10 +23,11 @@ constexpr const char* kDeterministicFiles[] = {"identity_map.csv", "assignments.
                                                "links.csv", "rejects.jsonl"};
 
 std::string Resolve(const std::string& input, const std::string& out, int threads,
-                    bool probabilistic = false) {
+                    bool probabilistic = false, const std::string& previous = "") {
   ResolverOptions options;
   options.show_progress = false;
   options.max_threads = threads;
+  options.previous_dir = previous;
   options.write_links = true;
   options.probabilistic.attribute_matching = probabilistic;
   auto job = BatchJob::Create(options);
@@ -81,6 +82,30 @@ TEST_F(DeterminismTest, OneAndManyThreadsGiveIdenticalOutputs) {
   }
   EXPECT_EQ(ReportWithoutMeasurements(one), ReportWithoutMeasurements(many));
   EXPECT_GT(ReadFile(one + "/identity_map.csv").size(), 1000u);
+}
+
+TEST_F(DeterminismTest, RunAgainstAPreviousMapIsDeterministic) {
+  // The previous map comes from the log's second half, so the full log
+  // merges and splits some of its identities.
+  std::istringstream in(ReadFile(*data_dir_ + "/events.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string half;
+  for (size_t i = lines.size() / 2; i < lines.size(); ++i) half += lines[i] + "\n";
+  std::string half_input = MakeTempDir("det-prev-in") + "/events.jsonl";
+  WriteFile(half_input, half);
+  std::string previous = Resolve(half_input, MakeTempDir("det-prev-0"), 2);
+
+  std::string input = *data_dir_ + "/events.jsonl";
+  std::string one = Resolve(input, MakeTempDir("det-prev-1"), 1, false, previous);
+  std::string many = Resolve(input, MakeTempDir("det-prev-4"), 4, false, previous);
+  for (const char* file : kDeterministicFiles) {
+    EXPECT_EQ(ReadFile(one + "/" + file), ReadFile(many + "/" + file)) << file;
+  }
+  EXPECT_EQ(ReportWithoutMeasurements(one), ReportWithoutMeasurements(many));
+  const std::string changes = ReadFile(one + "/changes.jsonl");
+  EXPECT_NE(changes.find("\"change\":\"merged\""), std::string::npos);
+  EXPECT_NE(changes.find("\"change\":\"split\""), std::string::npos);
 }
 
 TEST_F(DeterminismTest, ProbabilisticMatchersAreDeterministicToo) {

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "graph/previous_identities.h"
 #include "resolver/batch_job.h"
 #include "tests/test_support.h"
 
@@ -83,6 +86,109 @@ TEST(PreviousRunTest, MissingPreviousMapIsAnError) {
   ASSERT_TRUE(job.ok());
   auto summary = (*job)->Run({dir + "/in.jsonl"}, dir + "/out");
   EXPECT_EQ(summary.status().code(), absl::StatusCode::kNotFound);
+}
+
+// Runs one resolve of a single email against a hand-written previous
+// directory; returns the run's status.
+absl::Status ResolveAgainst(const std::string& dir, const std::string& identity_map,
+                            const std::string* identities = nullptr) {
+  WriteFile(dir + "/in.jsonl", R"({"email":"a@example.com"})" "\n");
+  std::filesystem::create_directories(dir + "/prev");
+  WriteFile(dir + "/prev/identity_map.csv", identity_map);
+  if (identities != nullptr) WriteFile(dir + "/prev/identities.jsonl", *identities);
+  ResolverOptions options;
+  options.show_progress = false;
+  options.previous_dir = dir + "/prev";
+  auto job = BatchJob::Create(options);
+  EXPECT_TRUE(job.ok());
+  return (*job)->Run({dir + "/in.jsonl"}, dir + "/out").status();
+}
+
+constexpr char kMapHeader[] = "identifier_type,identifier,identity_id\n";
+
+TEST(PreviousRunTest, WrongHeaderIsAnErrorNamingTheFile) {
+  std::string dir = MakeTempDir("previous-header");
+  absl::Status status = ResolveAgainst(dir, "type,value,id\nemail,a@example.com,id-1\n");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:1: expected header"));
+  // An empty map has no header either.
+  status = ResolveAgainst(MakeTempDir("previous-empty"), "");
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:1: expected header"));
+}
+
+TEST(PreviousRunTest, MalformedRowsAreErrorsNamingTheLine) {
+  std::string dir = MakeTempDir("previous-columns");
+  absl::Status status =
+      ResolveAgainst(dir, std::string(kMapHeader) + "email,a@example.com,id-1\nemail,b@example.com\n");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:3: expected 3 columns"));
+
+  status = ResolveAgainst(MakeTempDir("previous-empty-id"),
+                          std::string(kMapHeader) + "email,a@example.com,\n");
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:2: expected 3 columns"));
+
+  status = ResolveAgainst(MakeTempDir("previous-quote"),
+                          std::string(kMapHeader) + "email,a@exa\"mple.com,id-1\n");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:2:"));
+
+  status = ResolveAgainst(MakeTempDir("previous-long-id"),
+                          std::string(kMapHeader) + "email,a@example.com," +
+                              std::string(PreviousIdentities::kMaxIdLength + 1, 'x') + "\n");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:2: field identity_id:"));
+}
+
+TEST(PreviousRunTest, ErrorsFarIntoALargeMapNameTheirLine) {
+  // Many chunks of rows (read and parsed in parallel): the line number is
+  // still the file's, and the first bad row in file order is the one named.
+  std::string map = kMapHeader;
+  for (int i = 0; i < 30000; ++i) {
+    map += "email,user" + std::to_string(i) + "@example.com,id-" + std::to_string(i) + "\n";
+  }
+  map += "email,only-two-columns\n";  // line 30002
+  for (int i = 0; i < 30000; ++i) map += "email,x" + std::to_string(i) + "\n";
+  absl::Status status = ResolveAgainst(MakeTempDir("previous-large"), map);
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:30002: expected 3 columns"));
+}
+
+TEST(PreviousRunTest, QuotedIdentityIdIsKept) {
+  std::string dir = MakeTempDir("previous-quoted");
+  ASSERT_TRUE(ResolveAgainst(dir, std::string(kMapHeader) +
+                                      "email,a@example.com,\"legacy, \"\"42\"\"\"\n").ok());
+  EXPECT_EQ(IdOf(dir + "/out", "email,a@example.com"), "\"legacy, \"\"42\"\"\"");
+}
+
+TEST(PreviousRunTest, MalformedIdentitiesLineIsAnErrorNamingTheLine) {
+  std::string dir = MakeTempDir("previous-identities");
+  std::string identities = R"({"identity_id":"id-1","first_seen":"2026-01-01T00:00:00Z"})" "\n"
+                           "not json\n";
+  absl::Status status = ResolveAgainst(
+      dir, std::string(kMapHeader) + "email,a@example.com,id-1\n", &identities);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("identities.jsonl:2: expected a JSON object"));
+
+  identities = R"({"identity_id":""})" "\n";
+  status = ResolveAgainst(MakeTempDir("previous-identities-empty"),
+                          std::string(kMapHeader) + "email,a@example.com,id-1\n", &identities);
+  EXPECT_THAT(status.message(), HasSubstr("identities.jsonl:1: field identity_id: empty"));
+}
+
+TEST(PreviousRunTest, IdOnlyInIdentitiesIsNeverReissued) {
+  // identities.jsonl names an ID whose identifiers are not in the map (a
+  // hand-trimmed map): a fresh ID still may not take it.
+  std::string dir = MakeTempDir("previous-reserved");
+  const std::string fresh = IdOf(Resolve([&] {
+    WriteFile(dir + "/alone.jsonl", R"({"email":"a@example.com"})" "\n");
+    return dir + "/alone.jsonl";
+  }(), ""), "email,a@example.com");
+  ASSERT_FALSE(fresh.empty());
+  std::string identities = R"({"identity_id":")" + fresh + R"("})" "\n";
+  ASSERT_TRUE(ResolveAgainst(dir, std::string(kMapHeader) + "email,z@example.com,id-z\n",
+                             &identities).ok());
+  const std::string id = IdOf(dir + "/out", "email,a@example.com");
+  EXPECT_FALSE(id.empty());
+  EXPECT_NE(id, fresh);
 }
 
 }  // namespace
