@@ -7,6 +7,9 @@
 #   bench/ab_compare.sh BIN_A BIN_B [PEOPLE] [REPS] [THREADS]
 #     defaults: 100000 people (~1M events), 5 repetitions, 2 threads;
 #     deterministic matchers (--no-colocation), as issue 5 measures.
+#   PREVIOUS=1 bench/ab_compare.sh ...  measures the incremental run: every run
+#     gets --previous DIR, DIR being BIN_A's output for the same file (the day
+#     after a run that saw the same log: every identity keeps its ID).
 #   COLD=1 bench/ab_compare.sh ...  drops the page cache before every run, so
 #     each run reads the input from disk, as a fresh log would be (needs root:
 #     it writes /proc/sys/vm/drop_caches). The default measures a cached file.
@@ -23,6 +26,12 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin_a" gen --people "$people" --seed 7 --out "$work/data" --quiet
+previous=()
+if [ "${PREVIOUS:-0}" = 1 ]; then
+  "$bin_a" resolve "$work/data/events.jsonl" --out "$work/previous" --threads "$threads" \
+    --quiet --no-colocation
+  previous=(--previous "$work/previous")
+fi
 : > "$work/rows"
 for rep in $(seq "$reps"); do
   # A B, then B A: the second run of a pair was measured to gain up to 10-20%
@@ -33,13 +42,13 @@ for rep in $(seq "$reps"); do
     rm -rf "$work/out-$label"
     if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
     /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin" resolve "$work/data/events.jsonl" \
-      --out "$work/out-$label" --threads "$threads" --quiet --no-colocation
+      --out "$work/out-$label" --threads "$threads" --quiet --no-colocation "${previous[@]}"
     python3 -c '
 import json, sys
 t = json.load(open(sys.argv[3]))["timing_seconds"]
 wall, user, system, rss_kb = (float(x) for x in sys.argv[2].split())
 print(sys.argv[1], wall, user + system, rss_kb / 1024, *(t.get(s, 0.0) for s in
-      ("read_parse_match", "graph", "assign_ids", "write", "total")))' \
+      ("read_parse_match", "graph", "load_previous", "assign_ids", "write", "total")))' \
       "$label" "$(cat "$work/time")" "$work/out-$label/report.json" >> "$work/rows"
   done
 done
@@ -54,9 +63,10 @@ for line in open(rows):
     label, *values = line.split()
     runs[label].append([float(v) for v in values])
 cache = 'input read from disk (page cache dropped before each run)' if os.environ.get('COLD') == '1' else 'input in the page cache'
-print(f'{people} people, {threads} threads, {cache}, medians of {reps} interleaved runs (ABBA order)')
-print('| build | wall s | CPU s (user+sys) | peak RSS MB | read+parse+match | graph | assign | write | stages total |')
-print('|---|---|---|---|---|---|---|---|---|')
+mode = ', --previous (incremental run)' if os.environ.get('PREVIOUS') == '1' else ''
+print(f'{people} people, {threads} threads, {cache}{mode}, medians of {reps} interleaved runs (ABBA order)')
+print('| build | wall s | CPU s (user+sys) | peak RSS MB | read+parse+match | graph | load previous | assign | write | stages total |')
+print('|---|---|---|---|---|---|---|---|---|---|')
 medians = {}
 for label, path in (('A', bin_a), ('B', bin_b)):
     medians[label] = [statistics.median(column) for column in zip(*runs[label])]

@@ -75,9 +75,8 @@ NodeId IdentifierDictionary::Intern(TypeId type, std::string_view value,
   }
 }
 
-std::optional<NodeId> IdentifierDictionary::Find(TypeId type,
-                                                 std::string_view value) const {
-  uint64_t hash = HashIdentifier(type, value);
+std::optional<NodeId> IdentifierDictionary::Find(TypeId type, std::string_view value,
+                                                 uint64_t hash) const {
   size_t mask = slots_.size() - 1;
   for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
     uint32_t node = slots_[slot];

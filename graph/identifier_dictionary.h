@@ -42,7 +42,11 @@ class IdentifierDictionary {
     return Intern(type, value, HashIdentifier(type, value));
   }
 
-  std::optional<NodeId> Find(TypeId type, std::string_view value) const;
+  // `hash`, if given, must be HashIdentifier(type, value).
+  std::optional<NodeId> Find(TypeId type, std::string_view value, uint64_t hash) const;
+  std::optional<NodeId> Find(TypeId type, std::string_view value) const {
+    return Find(type, value, HashIdentifier(type, value));
+  }
 
   // Hints that Intern/Find of an identifier with this hash comes soon: a
   // caller with a batch of hashes overlaps the table's cache misses.

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "graph/identifier_dictionary.h"
+#include "resolver/prefetch.h"
 #include "resolver/types.h"
 
 namespace idstitch {
@@ -42,6 +43,12 @@ class PreviousIdentities {
   // ID `index` was first seen at `ts` (Unix seconds). Never set: unknown,
   // which counts as younger than any known time.
   void SetFirstSeen(IdIndex index, int64_t ts) { first_seen_[index] = ts; }
+
+  // Hints that SetIdOfNode(node, ...) comes soon (a loader's rows name
+  // nodes in no useful order).
+  void PrefetchNode(NodeId node) const {
+    if (node < id_of_node_.size()) PrefetchForRead(id_of_node_.data() + node);
+  }
 
   std::optional<IdIndex> Find(std::string_view id) const;
   // kNoId if `node` had no previous ID.

@@ -31,16 +31,17 @@ struct RowBatch {
   absl::Status status;  // the chunk's first error, if any
 };
 
-// Reads `path` in chunks and hands each non-blank row to `parse(row, line,
-// &rows)` (on any thread; the row's bytes live until its chunk's rows are
-// applied, and are followed by readable bytes: simdjson's padding), then
-// each parsed row to `apply(parsed)`, serially, in file order. The first
-// error in file order stops the scan and is returned. CSV: the header row
-// goes to `check_header` first, whose error ends the scan. Parsing in parallel matters because looking
-// rows up in this run's dictionary misses the cache at every row.
-template <typename Parsed, typename CheckHeader, typename Parse, typename Apply>
+// Reads `path` in chunks. On any thread, hands each non-blank row of a chunk
+// to `parse(row, line, &rows)` (the row's bytes live until the chunk's rows
+// are applied, and are followed by readable bytes: simdjson's padding), then
+// the chunk's parsed rows to `finish(&rows)`; then, serially and in file
+// order, to `apply(rows)`. The first error in file order stops the scan and
+// is returned. CSV: the header row goes to `check_header` first, whose error
+// ends the scan. Parsing in parallel matters because looking rows up in this
+// run's dictionary misses the cache at every row.
+template <typename Parsed, typename CheckHeader, typename Parse, typename Finish, typename Apply>
 absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader check_header,
-                      Parse parse, Apply apply) {
+                      Parse parse, Finish finish, Apply apply) {
   ASSIGN_OR_RETURN(std::unique_ptr<InputReader> reader,
                    InputReader::Open(path, 0, format, kMaxRowBytes));
   RETURN_IF_ERROR(check_header(reader->csv_header()));
@@ -75,18 +76,16 @@ absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader c
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
       batch->status = parse(row, row_line, &batch->rows);
     }
+    finish(&batch->rows);
     return batch;
   };
   auto apply_stage = [&](RowBatch<Parsed>* owned) {
     std::unique_ptr<RowBatch<Parsed>> batch(owned);
     if (!apply_status.ok()) return;
-    for (const Parsed& row : batch->rows) {
-      apply_status = apply(row);
-      if (!apply_status.ok()) return;
-    }
     // A chunk's rows before its first error are applied first: a row's
     // error is reported only if every row before it was fine.
-    apply_status = batch->status;
+    apply_status = apply(batch->rows);
+    if (apply_status.ok()) apply_status = batch->status;
   };
   tbb::parallel_pipeline(
       8, tbb::make_filter<void, RowBatch<Parsed>*>(tbb::filter_mode::serial_in_order, read_stage) &
@@ -124,11 +123,19 @@ struct MapRow {
   static constexpr NodeId kUnseen = UINT32_MAX;      // this run has no such identifier
   static constexpr NodeId kUnknownType = UINT32_MAX - 1;
   NodeId node = kUnseen;
+  TypeId type = 0;
+  bool quoted = false;
   uint64_t line = 0;
-  std::string_view id;  // into the chunk, unless the row was quoted
-  std::string quoted_id;
-  std::string_view identity_id() const { return quoted_id.empty() ? id : quoted_id; }
+  uint64_t hash = 0;  // HashIdentifier(type, value())
+  // Into the chunk; a quoted row's unquoted fields are kept in the strings.
+  std::string_view id_in_chunk, value_in_chunk;
+  std::string quoted_id, quoted_value;
+  std::string_view id() const { return quoted ? quoted_id : id_in_chunk; }
+  std::string_view value() const { return quoted ? quoted_value : value_in_chunk; }
 };
+
+// How many rows ahead a loop over a chunk's rows prefetches.
+constexpr size_t kPrefetchRows = 8;
 
 absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary& dictionary,
                              const IdentifierTypeRegistry& types, PreviousIdentities* previous,
@@ -154,37 +161,64 @@ absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary
     }
     MapRow& parsed = rows->emplace_back();
     parsed.line = line;
-    if (row.find('"') == std::string_view::npos) {
-      parsed.id = fields[2];
-    } else {
+    parsed.quoted = row.find('"') != std::string_view::npos;
+    if (parsed.quoted) {
       parsed.quoted_id = std::string(fields[2]);
+      parsed.quoted_value = std::string(fields[1]);
+    } else {
+      parsed.id_in_chunk = fields[2];
+      parsed.value_in_chunk = fields[1];
     }
     std::optional<TypeId> type = types.Find(fields[0]);
     if (!type.has_value()) {
       parsed.node = MapRow::kUnknownType;
     } else {
-      parsed.node = dictionary.Find(*type, fields[1]).value_or(MapRow::kUnseen);
+      parsed.type = *type;
+      parsed.hash = HashIdentifier(*type, fields[1]);
     }
     return absl::OkStatus();
   };
-  auto apply = [&](const MapRow& row) {
-    ++stats->rows;
-    // Every ID of the map is recorded, whether or not this run saw its
-    // identifiers: a fresh ID must never reuse one.
-    absl::StatusOr<PreviousIdentities::IdIndex> id = previous->AddId(row.identity_id());
-    if (!id.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", row.line, ": field identity_id: ", id.status().message()));
+  // The lookups, a chunk at a time: each one's table slot is fetched a few
+  // rows ahead (rows name identifiers in ID order, i.e. at random).
+  auto find_nodes = [&](std::vector<MapRow>* rows) {
+    for (size_t i = 0; i < rows->size(); ++i) {
+      if (i + kPrefetchRows < rows->size()) dictionary.Prefetch((*rows)[i + kPrefetchRows].hash);
+      MapRow& row = (*rows)[i];
+      if (row.node == MapRow::kUnknownType) continue;
+      row.node = dictionary.Find(row.type, row.value(), row.hash).value_or(MapRow::kUnseen);
     }
-    if (row.node == MapRow::kUnknownType) {
-      ++stats->unknown_types;
-    } else if (row.node != MapRow::kUnseen) {
-      ++stats->matched;
-      previous->SetIdOfNode(row.node, *id);
+  };
+  // Rows of one identity are adjacent (the map is written by identity): the
+  // last row's ID is reused without a lookup when the text is the same.
+  std::string_view last_id;
+  PreviousIdentities::IdIndex last_index = PreviousIdentities::kNoId;
+  auto apply = [&](const std::vector<MapRow>& rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (i + kPrefetchRows < rows.size()) previous->PrefetchNode(rows[i + kPrefetchRows].node);
+      const MapRow& row = rows[i];
+      ++stats->rows;
+      // Every ID of the map is recorded, whether or not this run saw its
+      // identifiers: a fresh ID must never reuse one.
+      if (last_index == PreviousIdentities::kNoId || row.id() != last_id) {
+        absl::StatusOr<PreviousIdentities::IdIndex> id = previous->AddId(row.id());
+        if (!id.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ":", row.line, ": field identity_id: ", id.status().message()));
+        }
+        last_index = *id;
+        last_id = previous->id(last_index);  // the copy the table keeps, not the chunk's
+      }
+      if (row.node == MapRow::kUnknownType) {
+        ++stats->unknown_types;
+      } else if (row.node != MapRow::kUnseen) {
+        ++stats->matched;
+        previous->SetIdOfNode(row.node, last_index);
+      }
     }
     return absl::OkStatus();
   };
-  absl::Status status = ScanRows<MapRow>(path, InputFormat::kCsv, check_header, parse, apply);
+  absl::Status status =
+      ScanRows<MapRow>(path, InputFormat::kCsv, check_header, parse, find_nodes, apply);
   if (status.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot read previous identity map"));
   }
@@ -219,17 +253,20 @@ absl::Status LoadFirstSeen(const std::string& path, PreviousIdentities* previous
     }
     return absl::OkStatus();
   };
-  auto apply = [&](const FirstSeenRow& row) {
-    absl::StatusOr<PreviousIdentities::IdIndex> index = previous->AddId(row.id);
-    if (!index.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", row.line, ": field identity_id: ", index.status().message()));
+  auto apply = [&](const std::vector<FirstSeenRow>& rows) {
+    for (const FirstSeenRow& row : rows) {
+      absl::StatusOr<PreviousIdentities::IdIndex> index = previous->AddId(row.id);
+      if (!index.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", row.line, ": field identity_id: ", index.status().message()));
+      }
+      if (row.first_seen != kNoTimestamp) previous->SetFirstSeen(*index, row.first_seen);
     }
-    if (row.first_seen != kNoTimestamp) previous->SetFirstSeen(*index, row.first_seen);
     return absl::OkStatus();
   };
   auto no_header = [](const std::vector<std::string>&) { return absl::OkStatus(); };
-  return ScanRows<FirstSeenRow>(path, InputFormat::kJsonl, no_header, parse, apply);
+  auto nothing_more = [](std::vector<FirstSeenRow>*) {};
+  return ScanRows<FirstSeenRow>(path, InputFormat::kJsonl, no_header, parse, nothing_more, apply);
 }
 
 }  // namespace
