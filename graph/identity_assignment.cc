@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -38,15 +39,68 @@ class MemberOrder {
   std::vector<uint8_t> rank_;  // per TypeId; at most 255 types
 };
 
-// Canonical order of identities, independent of NodeIds (canonical members
-// are distinct, so any correct sort gives this one order).
+// A sort key for text ordered byte by byte: a rank byte and the text's first
+// 15 bytes, zero-padded, as two big-endian words. Keys that differ order as
+// the (rank, text) pairs do; equal keys need the full texts compared.
+struct PrefixKey {
+  uint64_t high;
+  uint64_t low;
+  uint32_t index;  // of the identity
+};
+
+uint64_t BigEndianWord(const unsigned char bytes[8]) {
+  uint64_t word = 0;
+  for (int i = 0; i < 8; ++i) word = word << 8 | bytes[i];
+  return word;
+}
+
+PrefixKey MakePrefixKey(uint8_t rank, std::string_view text, uint32_t index) {
+  unsigned char bytes[16] = {rank};
+  std::memcpy(bytes + 1, text.data(), std::min<size_t>(text.size(), 15));
+  return {BigEndianWord(bytes), BigEndianWord(bytes + 8), index};
+}
+
+// Puts `identities` in the order of `text(identity)` = (rank, bytes), ties
+// (only possible between erased members, whose values are empty) by current
+// position: a total order, so the result does not depend on the thread
+// count. Sorting 32-byte keys and moving each identity once avoids the
+// string comparisons' cache misses on most steps: at ten million events
+// they were ~8% of a --previous run's samples.
+template <typename Text>
+void SortByText(std::vector<Identity>& identities, Text text) {
+  std::vector<PrefixKey> keys(identities.size());
+  tbb::parallel_for(size_t{0}, identities.size(), [&](size_t i) {
+    const auto [rank, bytes] = text(identities[i]);
+    keys[i] = MakePrefixKey(rank, bytes, static_cast<uint32_t>(i));
+  });
+  ParallelSort(keys.begin(), keys.end(), [&](const PrefixKey& x, const PrefixKey& y) {
+    if (x.high != y.high) return x.high < y.high;
+    if (x.low != y.low) return x.low < y.low;
+    const auto [rank_x, text_x] = text(identities[x.index]);
+    const auto [rank_y, text_y] = text(identities[y.index]);
+    return std::tie(rank_x, text_x, x.index) < std::tie(rank_y, text_y, y.index);
+  });
+  std::vector<Identity> sorted(identities.size());
+  tbb::parallel_for(size_t{0}, identities.size(),
+                    [&](size_t i) { sorted[i] = std::move(identities[keys[i].index]); });
+  identities.swap(sorted);
+}
+
+// Canonical order of identities, independent of NodeIds: by canonical member
+// (canonical members are distinct, so this is one order).
 void SortCanonically(const IdentifierDictionary& dictionary, const IdentifierTypeRegistry& types,
                      std::vector<Identity>& identities) {
-  MemberOrder order(dictionary, types);
-  tbb::parallel_sort(identities.begin(), identities.end(),
-                     [&](const Identity& x, const Identity& y) {
-                       return order(x.canonical, y.canonical);
-                     });
+  const std::vector<uint8_t> rank = types.OrderRanks();
+  SortByText(identities, [&](const Identity& identity) {
+    return std::pair(rank[dictionary.type(identity.canonical)], dictionary.value(identity.canonical));
+  });
+}
+
+// IDs are unique: one order.
+void SortById(std::vector<Identity>& identities) {
+  SortByText(identities, [](const Identity& identity) {
+    return std::pair(uint8_t{0}, std::string_view(identity.id));
+  });
 }
 
 // Identities (members sorted, canonical member set) in an unspecified order.
@@ -292,18 +346,17 @@ IdentityAssignment AssignIdentities(const IdentifierDictionary& dictionary,
   result.identities = GroupComponents(dictionary, types, components);
   // IDs are unique, and so are (kind, identity_id) of changes: any correct
   // sort gives one order.
-  auto by_id = [](const Identity& x, const Identity& y) { return x.id < y.id; };
   const bool fresh = previous == nullptr;
   if (!fresh) {
     SortCanonically(dictionary, types, result.identities);
     IdAllocator ids(dictionary, types, previous);
     AssignWithPrevious(*previous, ids, result.identities, result.changes);
-    tbb::parallel_sort(result.identities.begin(), result.identities.end(), by_id);
+    SortById(result.identities);
   } else if (!AssignUnsaltedIds(dictionary, types, result.identities)) {
     SortCanonically(dictionary, types, result.identities);
     IdAllocator ids(dictionary, types, nullptr);
     for (Identity& identity : result.identities) identity.id = ids.Fresh(identity);
-    tbb::parallel_sort(result.identities.begin(), result.identities.end(), by_id);
+    SortById(result.identities);
   }
   result.identity_of_node.assign(dictionary.size(), 0);
   tbb::parallel_for(uint32_t{0}, static_cast<uint32_t>(result.identities.size()),
