@@ -1,5 +1,7 @@
 #include "graph/previous_identities.h"
 
+#include <simdjson.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace idstitch {
@@ -9,6 +11,14 @@ absl::StatusOr<PreviousIdentities::IdIndex> PreviousIdentities::AddId(std::strin
   if (id.size() > kMaxIdLength) {
     return absl::InvalidArgumentError(
         absl::StrCat("identity_id of ", id.size(), " bytes (at most ", kMaxIdLength, ")"));
+  }
+  // The ID goes into JSON outputs (which need UTF-8) and into maps that
+  // other readers split by line.
+  if (!simdjson::validate_utf8(id.data(), id.size())) {
+    return absl::InvalidArgumentError("identity_id is not valid UTF-8");
+  }
+  for (unsigned char c : id) {
+    if (c < 0x20 || c == 0x7f) return absl::InvalidArgumentError("identity_id holds a control character");
   }
   const IdIndex index = ids_.Intern(kIdType, id);
   if (index == first_seen_.size()) first_seen_.push_back(kNoTimestamp);

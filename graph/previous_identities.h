@@ -35,8 +35,8 @@ class PreviousIdentities {
   explicit PreviousIdentities(size_t node_count = 0) : id_of_node_(node_count, kNoId) {}
 
   // Records `id` as an ID of the previous map and returns its number (the
-  // same number for the same text). InvalidArgument if `id` is empty or
-  // longer than kMaxIdLength.
+  // same number for the same text). InvalidArgument if `id` is empty, longer
+  // than kMaxIdLength, not UTF-8 or holds a control character.
   absl::StatusOr<IdIndex> AddId(std::string_view id);
   // Identifier `node` (a NodeId of this run's dictionary) had ID `index`.
   void SetIdOfNode(NodeId node, IdIndex index);

@@ -29,6 +29,10 @@ TEST(PreviousIdentitiesTest, EmptyAndOverlongIdsAreRejected) {
   absl::StatusOr<PreviousIdentities::IdIndex> overlong = previous.AddId(longest + "x");
   EXPECT_EQ(overlong.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(previous.id_count(), 1u);
+  // IDs are written into JSON and line-based files.
+  EXPECT_THAT(previous.AddId("id-\xff").status().message(), HasSubstr("UTF-8"));
+  EXPECT_THAT(previous.AddId("id\n2").status().message(), HasSubstr("control character"));
+  EXPECT_TRUE(previous.AddId("id-caf\xc3\xa9").ok());
 }
 
 TEST(PreviousIdentitiesTest, NodesAndFirstSeenDefaultToNone) {

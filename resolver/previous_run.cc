@@ -1,8 +1,7 @@
 #include "resolver/previous_run.h"
 
-#include <unistd.h>
-
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include <simdjson.h>
@@ -46,9 +45,13 @@ absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader c
                    InputReader::Open(path, 0, format, kMaxRowBytes));
   RETURN_IF_ERROR(check_header(reader->csv_header()));
   absl::Status read_status, apply_status;
+  // Set by the apply stage, read by the read stage (another thread): the
+  // statuses themselves are only read once the pipeline is over.
+  std::atomic<bool> failed{false};
   auto read_stage = [&](tbb::flow_control& control) -> RowBatch<Parsed>* {
     auto batch = std::make_unique<RowBatch<Parsed>>();
-    absl::StatusOr<bool> more = apply_status.ok() ? reader->Next(&batch->chunk) : false;
+    absl::StatusOr<bool> more =
+        failed.load(std::memory_order_relaxed) ? false : reader->Next(&batch->chunk);
     if (!more.ok()) read_status = more.status();
     if (!more.ok() || !*more) {
       control.stop();
@@ -86,6 +89,7 @@ absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader c
     // error is reported only if every row before it was fine.
     apply_status = apply(batch->rows);
     if (apply_status.ok()) apply_status = batch->status;
+    if (!apply_status.ok()) failed.store(true, std::memory_order_relaxed);
   };
   tbb::parallel_pipeline(
       8, tbb::make_filter<void, RowBatch<Parsed>*>(tbb::filter_mode::serial_in_order, read_stage) &
@@ -93,8 +97,10 @@ absl::Status ScanRows(const std::string& path, InputFormat format, CheckHeader c
                                                                     parse_stage) &
              tbb::make_filter<RowBatch<Parsed>*, void>(tbb::filter_mode::serial_in_order,
                                                        apply_stage));
-  RETURN_IF_ERROR(read_status);
-  return apply_status;
+  // Every chunk applied lies before the one whose read failed: a bad row
+  // there is the first error in the file, whichever happened first in time.
+  RETURN_IF_ERROR(apply_status);
+  return read_status;
 }
 
 // Splits an identity_map.csv row into its three fields. Rows without quotes
@@ -148,7 +154,7 @@ absl::Status LoadIdentityMap(const std::string& path, const IdentifierDictionary
     return absl::OkStatus();
   };
   auto parse = [&](std::string_view row, uint64_t line, std::vector<MapRow>* rows) {
-    thread_local std::vector<std::string> scratch;
+    std::vector<std::string> scratch;  // used by quoted rows only
     std::string_view fields[3];
     size_t count = 0;
     absl::Status split = SplitMapRow(row, &scratch, fields, &count);
@@ -233,7 +239,6 @@ struct FirstSeenRow {
 };
 
 absl::Status LoadFirstSeen(const std::string& path, PreviousIdentities* previous) {
-  if (access(path.c_str(), F_OK) != 0) return absl::OkStatus();  // optional
   tbb::enumerable_thread_specific<simdjson::dom::parser> parsers;
   auto parse = [&](std::string_view row, uint64_t line, std::vector<FirstSeenRow>* rows) {
     simdjson::dom::element doc;
@@ -266,7 +271,10 @@ absl::Status LoadFirstSeen(const std::string& path, PreviousIdentities* previous
   };
   auto no_header = [](const std::vector<std::string>&) { return absl::OkStatus(); };
   auto nothing_more = [](std::vector<FirstSeenRow>*) {};
-  return ScanRows<FirstSeenRow>(path, InputFormat::kJsonl, no_header, parse, nothing_more, apply);
+  absl::Status status =
+      ScanRows<FirstSeenRow>(path, InputFormat::kJsonl, no_header, parse, nothing_more, apply);
+  // The file is optional; one that exists but cannot be read is an error.
+  return status.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : status;
 }
 
 }  // namespace

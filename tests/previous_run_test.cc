@@ -152,6 +152,34 @@ TEST(PreviousRunTest, ErrorsFarIntoALargeMapNameTheirLine) {
   EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:30002: expected 3 columns"));
 }
 
+TEST(PreviousRunTest, IdsSharingLongPrefixesKeepTheirOrder) {
+  // Two kept IDs alike in their first 20 bytes (past the sort key's 15), and
+  // one with bytes >= 0x80: identities are listed in ID order, byte by byte.
+  std::string dir = MakeTempDir("previous-prefix");
+  WriteFile(dir + "/in.jsonl", R"({"email":"a@example.com"})" "\n" R"({"email":"b@example.com"})" "\n"
+                               R"({"email":"c@example.com"})" "\n");
+  std::filesystem::create_directories(dir + "/prev");
+  WriteFile(dir + "/prev/identity_map.csv", std::string(kMapHeader) +
+                                                "email,a@example.com,legacy-0000000000000-b\n"
+                                                "email,b@example.com,legacy-0000000000000-a\n"
+                                                "email,c@example.com,legacy-\xc3\xa9\n");
+  std::string out = Resolve(dir + "/in.jsonl", dir + "/prev");
+  EXPECT_EQ(IdOf(out, "email,a@example.com"), "legacy-0000000000000-b");
+  std::string identities = ReadFile(out + "/identities.jsonl");
+  size_t first = identities.find("legacy-0000000000000-a");
+  size_t second = identities.find("legacy-0000000000000-b");
+  size_t third = identities.find("legacy-\xc3\xa9");
+  ASSERT_NE(third, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+}
+
+TEST(PreviousRunTest, IdThatIsNotUtf8IsAnError) {
+  absl::Status status = ResolveAgainst(MakeTempDir("previous-utf8"),
+                                       std::string(kMapHeader) + "email,a@example.com,id-\xff\n");
+  EXPECT_THAT(status.message(), HasSubstr("identity_map.csv:2: field identity_id: identity_id is not valid UTF-8"));
+}
+
 TEST(PreviousRunTest, QuotedIdentityIdIsKept) {
   std::string dir = MakeTempDir("previous-quoted");
   ASSERT_TRUE(ResolveAgainst(dir, std::string(kMapHeader) +
