@@ -165,12 +165,18 @@ void WriteIdentityMap(const IdentifierDictionary& dictionary,
   }
   WriteInOrder(assignment.identities.size(), out, [&](size_t index, std::string* row) {
     const Identity& identity = assignment.identities[index];
+    // Quoted when needed (an ID kept from a previous map may be anyone's),
+    // decided once per identity rather than once per member row.
+    const bool plain_id = identity.id.find_first_of(",\"\r\n") == std::string::npos;
     for (NodeId node : identity.members) {
       row->append(type_fields[dictionary.type(node)]);
       AppendCsvField(dictionary.value(node), row);
       row->push_back(',');
-      // Quoted when needed: an ID kept from a previous map may be anyone's.
-      AppendCsvField(identity.id, row);
+      if (plain_id) {
+        row->append(identity.id);
+      } else {
+        AppendCsvField(identity.id, row);
+      }
       row->push_back('\n');
     }
   }, MemberPrefetch(dictionary, assignment.identities));
